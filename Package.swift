@@ -1,0 +1,51 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+  name: "iommu-plan",
+  products: [
+    .executable(name: "iommu-plan", targets: ["iommu-plan"]),
+    .library(name: "IOMMUPlan", targets: ["IOMMUPlan"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    // Debian's libfdt-dev ships no pkg-config file, so the module map links
+    // `fdt` itself; the shim only wraps macros Swift cannot import.
+    .systemLibrary(name: "CLibFDT"),
+
+    // The only module that sees C: blob -> Swift values, and the OF core's
+    // phandle iterator on top of them.
+    .target(name: "DeviceTree", dependencies: ["CLibFDT"]),
+
+    // Pure Swift: IOMMU bindings, driver table, graph, diagnostics, renderers.
+    .target(name: "IOMMUPlan", dependencies: ["DeviceTree"]),
+
+    // A thin command-line adapter.
+    .executableTarget(
+      name: "iommu-plan",
+      dependencies: [
+        "IOMMUPlan",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+
+    .target(name: "TestSupport", dependencies: ["DeviceTree"], path: "Tests/TestSupport"),
+    .testTarget(
+      name: "DeviceTreeTests",
+      dependencies: ["DeviceTree", "TestSupport"],
+      exclude: ["Fixtures"]
+    ),
+    .testTarget(
+      name: "IOMMUPlanTests",
+      dependencies: ["IOMMUPlan", "DeviceTree", "TestSupport"],
+      exclude: ["Fixtures", "Golden"]
+    ),
+    .testTarget(
+      name: "CLITests",
+      dependencies: ["iommu-plan", "TestSupport"]
+    ),
+  ],
+  swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,63 @@
+import Foundation
+
+/// Compiles device-tree source with the system's `dtc`.
+///
+/// `-@` keeps labels (as `/__symbols__`), so reports name nodes the way the
+/// source does; `-q` keeps dtc's own checks quiet, because iommu-plan reports
+/// the IOMMU problems itself.
+enum DTSCompiler {
+  static func compile(_ path: String) throws(LoadError) -> [UInt8] {
+    guard FileManager.default.fileExists(atPath: path) else {
+      throw LoadError(file: path, reason: "no such file")
+    }
+    guard let dtc = executable(named: "dtc") else {
+      throw LoadError(
+        file: path,
+        reason: "cannot compile DTS: dtc not found on PATH (install device-tree-compiler)")
+    }
+    let scratch = FileManager.default.temporaryDirectory
+      .appendingPathComponent("iommu-plan-\(ProcessInfo.processInfo.globallyUniqueString)")
+    do {
+      try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    } catch {
+      throw LoadError(file: path, reason: "cannot create a scratch directory for dtc")
+    }
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let output = scratch.appendingPathComponent("out.dtb")
+    let errors = scratch.appendingPathComponent("dtc.stderr")
+    _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
+
+    let process = Process()
+    process.executableURL = dtc
+    process.arguments = ["-q", "-@", "-I", "dts", "-O", "dtb", "-o", output.path, path]
+    process.standardInput = FileHandle.nullDevice
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle(forWritingAtPath: errors.path)
+    do {
+      try process.run()
+    } catch {
+      throw LoadError(file: path, reason: "cannot run dtc: \(error.localizedDescription)")
+    }
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+      let text = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
+      let first = text.split(separator: "\n").first.map(String.init) ?? "no message"
+      throw LoadError(
+        file: path, reason: "dtc failed (exit \(process.terminationStatus)): \(first)")
+    }
+    guard let handle = FileHandle(forReadingAtPath: output.path) else {
+      throw LoadError(file: path, reason: "dtc wrote no output")
+    }
+    defer { try? handle.close() }
+    return try TreeFile.readBounded(handle, file: path)
+  }
+
+  static func executable(named name: String) -> URL? {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    for directory in path.split(separator: ":") {
+      let candidate = URL(fileURLWithPath: String(directory)).appendingPathComponent(name)
+      if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+    }
+    return nil
+  }
+}

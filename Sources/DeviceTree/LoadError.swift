@@ -1,0 +1,13 @@
+/// Why an input file gave no device tree: one line naming the file.
+public struct LoadError: Error, Hashable, Sendable, CustomStringConvertible {
+  /// The file as the user named it (`-` for standard input).
+  public let file: String
+  public let reason: String
+
+  public init(file: String, reason: String) {
+    self.file = file
+    self.reason = reason
+  }
+
+  public var description: String { "\(file): \(reason)" }
+}

@@ -1,0 +1,108 @@
+/// The table of findings. Raw values are stable: scripts, baselines and SARIF
+/// rule ids depend on them, so a code is never renamed or reused.
+public enum DiagnosticCode: String, CaseIterable, Sendable {
+  case duplicatePhandle = "duplicate_phandle"
+  case partialCell = "partial_cell"
+  case iommusUnknownPhandle = "iommus_unknown_phandle"
+  case iommusMissingCells = "iommus_missing_cells"
+  case iommusEntryOverrun = "iommus_entry_overrun"
+  case iommusTooManyArgs = "iommus_too_many_args"
+  case iommusEntriesAfterEmpty = "iommus_entries_after_empty"
+  case iommusUnderPCIHost = "iommus_under_pci_host"
+  case iommuDisabled = "iommu_disabled"
+  case iommuMapBadLength = "iommu_map_bad_length"
+  case iommuMapUnknownPhandle = "iommu_map_unknown_phandle"
+  case iommuMapMaskIgnoresRIDBase = "iommu_map_mask_ignores_rid_base"
+  case iommuMapOverlap = "iommu_map_overlap"
+  case iommuMapLayoutDiffers = "iommu_map_layout_differs"
+  case iommuMapLegacyQuirk = "iommu_map_legacy_quirk"
+  case iommuMapMultiIDRange = "iommu_map_multi_id_range"
+  case iommuMapTooManyCells = "iommu_map_too_many_cells"
+  case iommuMapBadMask = "iommu_map_bad_mask"
+  case iommuCellsUnexpected = "iommu_cells_unexpected"
+  case iommuUnknownDriver = "iommu_unknown_driver"
+  case mmuMastersUnknownPhandle = "mmu_masters_unknown_phandle"
+  case mmuMastersMissingStreamIDCells = "mmu_masters_missing_stream_id_cells"
+  case mmuMastersEntryOverrun = "mmu_masters_entry_overrun"
+  case mmuMastersWithGenericConsumers = "mmu_masters_with_generic_consumers"
+  case mixedSMMUBindings = "mixed_smmu_bindings"
+  case masterInTwoSMMUs = "master_in_two_smmus"
+  case dependencyCycle = "dependency_cycle"
+
+  public var defaultSeverity: Severity {
+    switch self {
+    case .iommuMapLegacyQuirk, .iommuUnknownDriver:
+      .note
+    case .duplicatePhandle, .partialCell, .iommusTooManyArgs, .iommusEntriesAfterEmpty,
+      .iommusUnderPCIHost, .iommuDisabled, .iommuMapOverlap, .iommuMapLayoutDiffers,
+      .iommuMapBadMask, .masterInTwoSMMUs:
+      .warning
+    case .iommusUnknownPhandle, .iommusMissingCells, .iommusEntryOverrun, .iommuMapBadLength,
+      .iommuMapUnknownPhandle, .iommuMapMaskIgnoresRIDBase, .iommuMapMultiIDRange,
+      .iommuMapTooManyCells, .iommuCellsUnexpected, .mmuMastersUnknownPhandle,
+      .mmuMastersMissingStreamIDCells, .mmuMastersEntryOverrun, .mmuMastersWithGenericConsumers,
+      .mixedSMMUBindings, .dependencyCycle:
+      .error
+    }
+  }
+
+  /// One line for the README table and SARIF's rule descriptions.
+  public var summary: String {
+    switch self {
+    case .duplicatePhandle:
+      "two nodes carry one phandle; lookups find the first in pre-order"
+    case .partialCell:
+      "an IOMMU property's length is not whole cells; the trailing bytes are ignored"
+    case .iommusUnknownPhandle:
+      "an `iommus` phandle resolves to no node; the kernel stops its walk there"
+    case .iommusMissingCells:
+      "an `iommus` target has no `#iommu-cells`; the kernel stops its walk there"
+    case .iommusEntryOverrun:
+      "an `iommus` entry needs more cells than remain; the kernel stops its walk there"
+    case .iommusTooManyArgs:
+      "an `iommus` entry has more than 16 argument cells; the kernel passes the first 16"
+    case .iommusEntriesAfterEmpty:
+      "an empty `iommus` entry (phandle 0) ends the walk; the entries after it are ignored"
+    case .iommusUnderPCIHost:
+      "`iommus` below a PCI host bridge is never read; the root complex's `iommu-map` applies"
+    case .iommuDisabled:
+      "a reference to a disabled IOMMU: the device gets no IOMMU, and the walk stops there"
+    case .iommuMapBadLength:
+      "`iommu-map` is not a whole number of entries; the kernel rejects the map"
+    case .iommuMapUnknownPhandle:
+      "an `iommu-map` phandle resolves to no node"
+    case .iommuMapMaskIgnoresRIDBase:
+      "a rid-base has bits outside `iommu-map-mask`; lookups reaching it fail (-EFAULT)"
+    case .iommuMapOverlap:
+      "two `iommu-map` entries cover the same IDs; the first one wins"
+    case .iommuMapLayoutDiffers:
+      "kernels before 7.2 (4-cell entries) and 7.2 (3 + #iommu-cells) read the map differently"
+    case .iommuMapLegacyQuirk:
+      "7.2 reads this 4-cell map aimed at a 2-cell IOMMU as legacy 1-cell output"
+    case .iommuMapMultiIDRange:
+      "7.2 rejects an entry that maps more than one ID to a multi-cell specifier"
+    case .iommuMapTooManyCells:
+      "7.2 rejects an `iommu-map` target with more than 16 `#iommu-cells`"
+    case .iommuMapBadMask:
+      "`iommu-map-mask` is not one cell; a short one is ignored (all ones)"
+    case .iommuCellsUnexpected:
+      "`#iommu-cells` is not a value the matched driver accepts"
+    case .iommuUnknownDriver:
+      "an IOMMU node matches no upstream IOMMU driver the tool knows"
+    case .mmuMastersUnknownPhandle:
+      "an `mmu-masters` phandle resolves to no node"
+    case .mmuMastersMissingStreamIDCells:
+      "an `mmu-masters` master has no `#stream-id-cells`"
+    case .mmuMastersEntryOverrun:
+      "an `mmu-masters` entry needs more cells than remain"
+    case .mmuMastersWithGenericConsumers:
+      "an SMMU with `mmu-masters` is also referenced through `iommus` or `iommu-map`"
+    case .mixedSMMUBindings:
+      "legacy and generic arm-smmu instances: the driver refuses whichever kind probes second"
+    case .masterInTwoSMMUs:
+      "a master appears in the `mmu-masters` of two SMMUs; the first SMMU bound wins"
+    case .dependencyCycle:
+      "IOMMU references form a cycle"
+    }
+  }
+}

@@ -1,0 +1,65 @@
+import DeviceTree
+
+/// Reads the deprecated ARM SMMU binding: `mmu-masters` on the SMMU node,
+/// each master followed by its own `#stream-id-cells` stream IDs.
+///
+/// arm-smmu walks the list with the strict iterator and copies every stream
+/// ID (no 16-cell clamp: it sizes its buffer from the entry), and skips empty
+/// entries. A malformed entry aborts the search for every master after it.
+enum MMUMastersBinding {
+  static let property = "mmu-masters"
+
+  static func read(_ smmu: NodeID, _ analysis: inout Analysis) {
+    let tree = analysis.tree
+    guard let value = tree[smmu].property(property) else { return }
+    if value.hasPartialCell {
+      analysis.report(
+        .partialCell, smmu, property,
+        "\(value.bytes.count) bytes is not whole cells; the last \(value.bytes.count % 4) are ignored"
+      )
+    }
+    var iterator: PhandleIterator
+    do {
+      iterator = try PhandleIterator(
+        tree: tree, node: smmu, listName: property, cellsName: "#stream-id-cells", cellCount: -1)
+    } catch {
+      return
+    }
+    do {
+      while try iterator.next() {
+        guard let master = iterator.target else { continue }
+        analysis.link(
+          master, smmu, .mmuMasters, index: iterator.entry,
+          arguments: iterator.arguments(limit: iterator.argumentCount))
+      }
+    } catch {
+      reportMalformed(error, iterator: iterator, smmu: smmu, &analysis)
+    }
+  }
+
+  private static func reportMalformed(
+    _ error: PhandleError, iterator: PhandleIterator, smmu: NodeID, _ analysis: inout Analysis
+  ) {
+    let tree = analysis.tree
+    let entry = error.entry ?? 0
+    let tail = "; arm-smmu's search stops here, so no master from this entry on is found"
+    switch error.kind {
+    case .unknownPhandle(let phandle):
+      analysis.report(
+        .mmuMastersUnknownPhandle, smmu, property,
+        "entry \(entry): phandle \(hex(phandle)) matches no node\(tail)")
+    case .missingCellsProperty(let master, _):
+      analysis.report(
+        .mmuMastersMissingStreamIDCells, smmu, property,
+        "entry \(entry): master \(tree[master].path) has no #stream-id-cells\(tail)")
+    case .overrun(let master, let needed, let found):
+      let name = master.map { tree[$0].path } ?? "the master"
+      analysis.report(
+        .mmuMastersEntryOverrun, smmu, property,
+        "entry \(entry): \(name) has #stream-id-cells = \(needed) but only \(found) cells remain"
+          + tail)
+    default:
+      break
+    }
+  }
+}

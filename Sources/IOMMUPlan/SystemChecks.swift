@@ -1,0 +1,128 @@
+import DeviceTree
+
+/// Findings that need every link of the tree at once.
+enum SystemChecks {
+  static func run(_ inventory: [IOMMU], _ analysis: inout Analysis) {
+    duplicatePhandles(&analysis)
+    disabledTargets(&analysis)
+    driverExpectations(inventory, &analysis)
+    legacyBinding(inventory, &analysis)
+    cycles(&analysis)
+  }
+
+  private static func duplicatePhandles(_ analysis: inout Analysis) {
+    for duplicate in analysis.tree.duplicatePhandles {
+      analysis.report(
+        .duplicatePhandle, duplicate.loser, "phandle",
+        "phandle \(hex(duplicate.phandle)) is also carried by \(analysis.path(duplicate.winner)), "
+          + "which comes first in the tree and is the one every reference resolves to")
+    }
+  }
+
+  /// `of_iommu_xlate` refuses an unavailable IOMMU, which ends the `iommus`
+  /// walk with "no IOMMU" even when earlier entries succeeded.
+  private static func disabledTargets(_ analysis: inout Analysis) {
+    let tree = analysis.tree
+    let groups = Dictionary(grouping: analysis.links.filter { $0.property != .mmuMasters }) {
+      GroupKey(consumer: $0.consumer, property: $0.property)
+    }
+    for (key, links) in groups.sorted(by: { $0.key < $1.key })
+    where analysis.isEnabled(key.consumer) {
+      let disabled = links.filter { !tree[$0.supplier].isAvailable }.sorted { $0.index < $1.index }
+      guard let first = disabled.first else { continue }
+      let status = tree[first.supplier].status ?? ""
+      if key.property == .iommus {
+        var message =
+          "entry \(first.index) targets \(first.supplierPath) (status \"\(status)\"): the kernel's "
+          + "walk stops here and \(first.consumerPath) gets no IOMMU"
+        if first.index > 0 { message += ", dropping the \(first.index) entries before it" }
+        analysis.report(.iommuDisabled, key.consumer, key.property.rawValue, message)
+      } else {
+        for supplier in Set(disabled.map(\.supplier)).sorted() {
+          let entries = disabled.filter { $0.supplier == supplier }.map { String($0.index) }
+          analysis.report(
+            .iommuDisabled, key.consumer, key.property.rawValue,
+            "IDs of entries \(entries.joined(separator: ", ")) map to \(tree[supplier].path) "
+              + "(status \"\(tree[supplier].status ?? "")\") and get no IOMMU")
+        }
+      }
+    }
+  }
+
+  private static func driverExpectations(_ inventory: [IOMMU], _ analysis: inout Analysis) {
+    for iommu in inventory {
+      guard let driver = iommu.driver else {
+        analysis.report(
+          .iommuUnknownDriver, iommu.node, "compatible",
+          "compatible \(quoted(iommu.compatible)) matches no IOMMU driver iommu-plan knows")
+        continue
+      }
+      let accepted = driver.iommuCells.map(String.init).joined(separator: " or ")
+      if let cells = iommu.iommuCells, !driver.iommuCells.contains(Int(cells)) {
+        analysis.report(
+          .iommuCellsUnexpected, iommu.node, "#iommu-cells",
+          "#iommu-cells = \(cells), but \(driver.name) accepts \(accepted)")
+      } else if iommu.iommuCells == nil && driver == .armSMMUv3 {
+        analysis.report(
+          .iommuCellsUnexpected, iommu.node, "#iommu-cells",
+          "no #iommu-cells: arm-smmu-v3 refuses to probe (it needs exactly 1)")
+      }
+    }
+  }
+
+  private static func legacyBinding(_ inventory: [IOMMU], _ analysis: inout Analysis) {
+    for iommu in inventory where iommu.binding == .mixed {
+      let consumers = Set(
+        analysis.links.filter { $0.supplier == iommu.node && $0.property != .mmuMasters }
+          .map(\.consumerPath)
+      ).sorted()
+      analysis.report(
+        .mmuMastersWithGenericConsumers, iommu.node, MMUMastersBinding.property,
+        "\(iommu.path) lists mmu-masters and is also referenced by \(consumers.joined(separator: ", ")); "
+          + "a legacy SMMU gives those generic consumers no translation")
+    }
+    let smmus = inventory.filter { $0.driver == .armSMMU && $0.isAvailable }
+    let legacy = smmus.filter { analysis.tree[$0.node].property("mmu-masters") != nil }
+    let generic = smmus.filter { analysis.tree[$0.node].property("mmu-masters") == nil }
+    if let first = legacy.first, !generic.isEmpty {
+      analysis.report(
+        .mixedSMMUBindings, first.node, MMUMastersBinding.property,
+        "legacy arm-smmu \(legacy.map(\.path).joined(separator: ", ")) and generic "
+          + "\(generic.map(\.path).joined(separator: ", ")): arm-smmu refuses whichever kind "
+          + "probes second (\"not probing due to mismatched DT properties\")")
+    }
+    let masters = Dictionary(grouping: analysis.links.filter { $0.property == .mmuMasters }) {
+      $0.consumer
+    }
+    for (master, links) in masters.sorted(by: { $0.key < $1.key }) {
+      let owners = Set(links.map(\.supplierPath)).sorted()
+      guard owners.count > 1 else { continue }
+      analysis.report(
+        .masterInTwoSMMUs, master, nil,
+        "listed in the mmu-masters of \(owners.joined(separator: " and ")); arm-smmu attaches it "
+          + "to whichever of them bound to the driver first")
+    }
+  }
+
+  private static func cycles(_ analysis: inout Analysis) {
+    let graph = DependencyGraph(edges: analysis.links.map { ($0.consumer, $0.supplier) })
+    for cycle in graph.cycles {
+      analysis.report(
+        .dependencyCycle, cycle[0], nil,
+        cycle.map { analysis.path($0) }.joined(separator: " -> ")
+          + ": none of these can finish probing before the others")
+    }
+  }
+
+  private struct GroupKey: Hashable, Comparable {
+    let consumer: NodeID
+    let property: LinkProperty
+    static func < (lhs: GroupKey, rhs: GroupKey) -> Bool {
+      (lhs.consumer, lhs.property) < (rhs.consumer, rhs.property)
+    }
+  }
+}
+
+func quoted(_ strings: [String]) -> String {
+  strings.map { "\"\($0)\"" }.joined(separator: ", ")
+}

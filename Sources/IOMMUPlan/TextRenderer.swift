@@ -1,0 +1,112 @@
+/// The human report: per IOMMU, the devices behind it with their stream IDs,
+/// then the findings in `FILE: severity [code] /path:property: message` form.
+public enum TextRenderer {
+  public static let identifier = "text"
+
+  public static func render(_ report: Report) -> String {
+    var out = header(report)
+    for iommu in report.iommus {
+      out += "\n" + section(iommu, links: report.links.filter { $0.supplier == iommu.node })
+    }
+    out += "\n" + findings(report)
+    return out
+  }
+
+  private static func header(_ report: Report) -> String {
+    let layout =
+      report.kernel.sizesMapEntriesByTargetCells
+      ? "iommu-map entries sized by #iommu-cells" : "iommu-map read as fixed 4-cell entries"
+    let linkCount = report.links.count
+    return """
+      \(report.input.path): \(report.input.model ?? "(no model)")
+        compatible: \(report.input.compatible.joined(separator: ", "))
+        kernel:     \(report.kernel) rules (\(layout))
+        summary:    \(count(report.iommus.count, "IOMMU")), \(count(linkCount, "link"))
+
+      """
+  }
+
+  private static func section(_ iommu: IOMMU, links: [Link]) -> String {
+    var out = "IOMMU \(iommu.path)\(iommu.label.map { " (\($0))" } ?? "")\n"
+    out += "  compatible: \(iommu.compatible.joined(separator: ", "))\n"
+    out += "  driver:     \(driverText(iommu.driver))\n"
+    let cells = iommu.iommuCells.map { "#iommu-cells = <\($0)>" } ?? "no #iommu-cells"
+    let status = iommu.isAvailable ? "okay" : "disabled (status \"\(iommu.status ?? "")\")"
+    out += "  status:     \(status), \(cells), \(iommu.binding.rawValue) binding\n"
+    guard !links.isEmpty else { return out + "  devices:    none\n" }
+    out += "  devices:    \(links.count)\n"
+    let rows = links.map { link in
+      ("\(link.property.rawValue)[\(link.index)]", link.consumerPath, specifier(link))
+    }
+    let pathWidth = rows.map(\.1.count).max() ?? 0
+    let referenceWidth = rows.map(\.0.count).max() ?? 0
+    for (reference, path, ids) in rows {
+      out += "    " + padded(path, pathWidth) + "  " + padded(reference, referenceWidth)
+      out += "  " + ids + "\n"
+    }
+    return out
+  }
+
+  private static func driverText(_ driver: IOMMUDriver?) -> String {
+    guard let driver else { return "none known" }
+    let build =
+      driver.module.map { "tristate, module \($0)" } ?? "bool, built in when enabled"
+    return "\(driver.name) (CONFIG_\(driver.kconfig), \(build))"
+  }
+
+  /// The IDs the driver receives: raw cells for `iommus`, stream IDs for
+  /// `mmu-masters`, and the ID window with its translation for `iommu-map`.
+  static func specifier(_ link: Link) -> String {
+    switch link.property {
+    case .iommus:
+      return link.arguments.isEmpty ? "(no cells)" : "<\(hexList(link.arguments))>"
+    case .mmuMasters:
+      return "stream IDs \(hexList(link.arguments))"
+    case .iommuMap:
+      guard let range = link.range else { return "" }
+      let mask = range.mask.map { " (mask \(hex($0)))" } ?? ""
+      if range.length == 1 {
+        let output =
+          link.arguments.count == 1 ? hex(link.arguments[0]) : "<\(hexList(link.arguments))>"
+        return "RID \(hex(range.base))\(mask) -> \(output)"
+      }
+      let last = UInt64(range.base) + UInt64(range.length) - 1
+      let window =
+        range.length == 0 ? "no RIDs" : "RIDs \(hex(range.base))-0x\(String(last, radix: 16))"
+      guard let first = link.arguments.first, range.length > 0 else {
+        return
+          "\(window)\(mask) -> \(link.arguments.isEmpty ? "(no cells)" : hexList(link.arguments))"
+      }
+      let end = (UInt64(first) + UInt64(range.length) - 1) & 0xffff_ffff
+      return "\(window)\(mask) -> \(hex(first))-0x\(String(end, radix: 16))"
+    }
+  }
+
+  private static func findings(_ report: Report) -> String {
+    let counts = Severity.allCases.reversed().map { severity in
+      count(report.diagnostics.filter { $0.severity == severity }.count, severity.rawValue)
+    }
+    var out = "findings: \(counts.joined(separator: ", "))\n"
+    for diagnostic in report.diagnostics {
+      out += "  " + line(diagnostic, file: report.input.path) + "\n"
+    }
+    return out
+  }
+
+  /// `FILE: severity [code] /path:property: message`, one finding per line.
+  public static func line(_ diagnostic: Diagnostic, file: String) -> String {
+    var location = diagnostic.path ?? ""
+    if let property = diagnostic.property { location += ":" + property }
+    let place = location.isEmpty ? "" : location + ": "
+    return "\(file): \(diagnostic.severity.rawValue) [\(diagnostic.code.rawValue)] "
+      + "\(place)\(diagnostic.message)"
+  }
+
+  private static func count(_ number: Int, _ noun: String) -> String {
+    "\(number) \(noun)\(number == 1 ? "" : "s")"
+  }
+
+  private static func padded(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+  }
+}

@@ -1,0 +1,17 @@
+import ArgumentParser
+
+@main
+struct IOMMUPlanCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "iommu-plan",
+    abstract: "Which devices sit behind which IOMMU, read from a device tree as Linux reads it.",
+    discussion: """
+      Exit codes: 0 report produced; 1 report produced with error-level findings; \
+      2 an input could not be read or is not a valid device tree (one line on stderr \
+      names the file and the reason); 64 usage error.
+      """,
+    version: "0.1.0",
+    subcommands: [ReportCommand.self],
+    defaultSubcommand: ReportCommand.self
+  )
+}

@@ -1,0 +1,12 @@
+import ArgumentParser
+import IOMMUPlan
+
+/// `--kernel-version X.Y` (a release string such as 6.1.0-50-arm64 works).
+struct KernelVersionArgument {
+  let version: KernelVersion
+
+  init?(argument: String) {
+    guard let version = KernelVersion(parsing: argument) else { return nil }
+    self.version = version
+  }
+}

@@ -1,0 +1,8 @@
+import ArgumentParser
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+  case text
+  case json
+}
+
+extension KernelVersionArgument: ExpressibleByArgument {}
