@@ -3,8 +3,9 @@ import Foundation
 /// Compiles device-tree source with the system's `dtc`.
 ///
 /// `-@` keeps labels (as `/__symbols__`), so reports name nodes the way the
-/// source does; `-q` keeps dtc's own checks quiet, because iommu-plan reports
-/// the IOMMU problems itself.
+/// source does. `-q -f` keeps dtc's own semantic checks from blocking the
+/// report: a duplicated phandle or a short `iommus` is exactly what iommu-plan
+/// is there to explain. Syntax errors still fail, with dtc's first message.
 enum DTSCompiler {
   static func compile(_ path: String) throws(LoadError) -> [UInt8] {
     guard FileManager.default.fileExists(atPath: path) else {
@@ -29,7 +30,7 @@ enum DTSCompiler {
 
     let process = Process()
     process.executableURL = dtc
-    process.arguments = ["-q", "-@", "-I", "dts", "-O", "dtb", "-o", output.path, path]
+    process.arguments = ["-q", "-f", "-@", "-I", "dts", "-O", "dtb", "-o", output.path, path]
     process.standardInput = FileHandle.nullDevice
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle(forWritingAtPath: errors.path)

@@ -1,0 +1,146 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// End-to-end runs of the built binary: exit codes, stdout and stderr.
+@Suite struct CLITests {
+  static let binary: String = {
+    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+      .appendingPathComponent("iommu-plan")
+    if FileManager.default.isExecutableFile(atPath: beside.path) { return beside.path }
+    return Fixtures.root.appendingPathComponent(".build/debug/iommu-plan").path
+  }()
+
+  let scratch: URL
+
+  init() throws { scratch = try Fixtures.scratchDirectory() }
+
+  func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String]? = nil) throws
+    -> Fixtures.Result
+  {
+    try Fixtures.run(Self.binary, arguments, stdin: stdin, environment: environment)
+  }
+
+  func sample(_ name: String) -> String {
+    Fixtures.samples.appendingPathComponent(name).path
+  }
+
+  /// Compiles a sample to a .dtb in the scratch directory.
+  func dtb(_ name: String) throws -> String {
+    let file = scratch.appendingPathComponent(name.replacingOccurrences(of: ".dts", with: ".dtb"))
+    try Data(Fixtures.blob(dts: URL(fileURLWithPath: sample(name)))).write(to: file)
+    return file.path
+  }
+
+  func write(_ bytes: [UInt8], _ name: String) throws -> String {
+    let file = scratch.appendingPathComponent(name)
+    try Data(bytes).write(to: file)
+    return file.path
+  }
+
+  @Test func aCleanBoardExitsZero() throws {
+    let result = try run([try dtb("qcom-sdm845-like.dts")])
+    #expect(result.status == 0)
+    #expect(result.stdout.contains("IOMMU /"))
+    #expect(result.stderr.isEmpty)
+  }
+
+  @Test func errorFindingsExitOne() throws {
+    let result = try run([sample("broken-board.dts")])
+    #expect(result.status == 1)
+    #expect(result.stdout.contains("error [iommus_unknown_phandle]"))
+  }
+
+  @Test func badMagicExitsTwoWithOneLineNamingTheFile() throws {
+    let path = try write(Array("not a device tree at all".utf8), "text.dtb")
+    let result = try run([path])
+    #expect(result.status == 2)
+    #expect(result.stderr == "iommu-plan: \(path): bad magic 0x6e6f7420 (expected 0xd00dfeed)\n")
+    #expect(result.stdout.isEmpty)
+  }
+
+  @Test func truncatedAndMissingFilesExitTwo() throws {
+    let good = try Data(contentsOf: URL(fileURLWithPath: try dtb("rockchip-rk3399-like.dts")))
+    let cut = try write([UInt8](good.prefix(good.count / 2)), "cut.dtb")
+    let truncated = try run([cut])
+    #expect(truncated.status == 2)
+    #expect(truncated.stderr.hasPrefix("iommu-plan: \(cut): truncated: header says"))
+    let missing = try run(["/no/such/board.dtb"])
+    #expect(missing.status == 2)
+    #expect(missing.stderr == "iommu-plan: /no/such/board.dtb: no such file\n")
+  }
+
+  @Test func oneBadFileAmongGoodOnesStillReportsTheGoodOnes() throws {
+    let bad = try write([0, 1, 2, 3, 4, 5, 6, 7, 8], "bad.dtb")
+    let result = try run(["--format", "json", try dtb("server-smmuv3.dts"), bad])
+    #expect(result.status == 2)
+    let array = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [Any]
+    #expect(array?.count == 1)
+    #expect(result.stderr.split(separator: "\n").count == 1)
+  }
+
+  @Test func usageErrorsExitSixtyFour() throws {
+    #expect(try run([]).status == 64)
+    #expect(try run(["--format", "yaml", sample("server-smmuv3.dts")]).status == 64)
+    #expect(try run(["--kernel-version", "banana", sample("server-smmuv3.dts")]).status == 64)
+  }
+
+  @Test func jsonForSeveralFilesIsAnArrayInArgumentOrder() throws {
+    let first = try dtb("virtio-iommu-pci.dts")
+    let second = try dtb("legacy-mmu-masters.dts")
+    let result = try run(["--format", "json", first, second])
+    #expect(result.status == 0)
+    let array = try #require(
+      try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+    #expect(array.compactMap { ($0["input"] as? [String: Any])?["path"] as? String } == [first, second])
+  }
+
+  @Test func standardInputIsNamedDash() throws {
+    let blob = try Data(contentsOf: URL(fileURLWithPath: try dtb("rockchip-rk3399-like.dts")))
+    let result = try run(["--format", "json", "-"], stdin: blob)
+    #expect(result.status == 0)
+    let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+    #expect((object?["input"] as? [String: Any])?["path"] as? String == "-")
+  }
+
+  @Test func sourceFilesAreCompiledWithDtcAndMatchTheBlob() throws {
+    let source = sample("server-smmuv3.dts")
+    let blob = try dtb("server-smmuv3.dts")
+    let fromSource = try run([source, "--format", "json"])
+    let fromBlob = try run([blob, "--format", "json"])
+    #expect(fromSource.status == 0)
+    #expect(fromSource.stdout.contains("\"links\": ["))
+    #expect(
+      fromSource.stdout.replacingOccurrences(of: source, with: "BOARD")
+        == fromBlob.stdout.replacingOccurrences(of: blob, with: "BOARD"))
+  }
+
+  @Test func aMissingDtcIsAClearError() throws {
+    let result = try run([sample("server-smmuv3.dts")], environment: ["PATH": scratch.path])
+    #expect(result.status == 2)
+    #expect(result.stderr.contains("dtc not found on PATH (install device-tree-compiler)"))
+  }
+
+  @Test func aDtsThatDtcRejectsIsAClearError() throws {
+    let source = scratch.appendingPathComponent("syntax.dts")
+    try "/dts-v1/;\n/ { oops = <1 ; };\n".write(to: source, atomically: true, encoding: .utf8)
+    let result = try run([source.path])
+    #expect(result.status == 2)
+    #expect(result.stderr.hasPrefix("iommu-plan: \(source.path): dtc failed (exit 1):"))
+  }
+
+  @Test func kernelVersionSelectsTheMapLayout() throws {
+    let board = try dtb("broken-board.dts")
+    let new = try run(["--format", "json", board])
+    let old = try run(["--format", "json", "--kernel-version", "6.12", board])
+    #expect(new.stdout.contains("\"kernel_version\": \"7.2\""))
+    #expect(old.stdout.contains("\"kernel_version\": \"6.12\""))
+    #expect(new.stdout != old.stdout)
+  }
+
+  @Test func outputIsByteIdenticalAcrossRuns() throws {
+    let board = try dtb("qcom-sdm845-like.dts")
+    #expect(try run([board]).stdout == (try run([board]).stdout))
+    #expect(try run(["--format", "json", board]).stdout == (try run(["--format", "json", board]).stdout))
+  }
+}

@@ -1,0 +1,66 @@
+import DeviceTree
+import Foundation
+import IOMMUPlan
+import TestSupport
+import Testing
+
+/// The text and JSON of every sample board, compared byte for byte with the
+/// reviewed files in Golden/. `make golden` re-records them (and fails).
+@Suite struct GoldenTests {
+  static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .appendingPathComponent("Golden")
+
+  static let samples: [String] = (try? Fixtures.sampleNames()) ?? []
+
+  static func report(_ sample: String) throws -> Report {
+    let name = String(sample.dropLast(".dts".count))
+    let tree = try DeviceTree(
+      blob: Fixtures.blob(dts: Fixtures.samples.appendingPathComponent(sample)))
+    return Report(tree: tree, inputPath: "dts-samples/\(name).dtb")
+  }
+
+  @Test func thereAreAtLeastSixSamples() {
+    #expect(Self.samples.count >= 6)
+  }
+
+  @Test(arguments: samples)
+  func text(sample: String) throws {
+    let output = TextRenderer.render(try Self.report(sample))
+    let file = Self.golden.appendingPathComponent(sample.replacingOccurrences(of: ".dts", with: ".txt"))
+    if let difference = Golden.compare(output, file: file) { Issue.record("\(difference)") }
+  }
+
+  @Test(arguments: samples)
+  func json(sample: String) throws {
+    let output = JSONRenderer.render([try Self.report(sample)], asArray: false)
+    let file = Self.golden.appendingPathComponent(sample.replacingOccurrences(of: ".dts", with: ".json"))
+    if let difference = Golden.compare(output, file: file) { Issue.record("\(difference)") }
+    // The golden must also be valid JSON with the contract's top-level keys.
+    let object = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any]
+    #expect(object?["schema_version"] as? Int == 1)
+    #expect(object?["plan"] is NSNull)
+    let keys = Set(object.map { Array($0.keys) } ?? [])
+    #expect(keys.isSuperset(of: ["input", "iommus", "links", "diagnostics"]))
+  }
+
+  @Test(arguments: samples)
+  func outputIsDeterministic(sample: String) throws {
+    let first = try Self.report(sample)
+    let second = try Self.report(sample)
+    #expect(TextRenderer.render(first) == TextRenderer.render(second))
+    #expect(
+      JSONRenderer.render([first], asArray: false) == JSONRenderer.render([second], asArray: false))
+  }
+
+  @Test func onlyTheBrokenBoardHasErrors() throws {
+    for sample in Self.samples {
+      let report = try Self.report(sample)
+      let errors = report.diagnostics.filter { $0.severity == .error }
+      if sample.contains("broken") {
+        #expect(errors.count >= 10, "\(sample)")
+      } else {
+        #expect(errors.isEmpty, "\(sample): \(errors.map(\.message))")
+      }
+    }
+  }
+}
