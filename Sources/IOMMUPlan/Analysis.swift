@@ -60,3 +60,9 @@ func hexList(_ cells: [UInt32]) -> String {
 }
 
 func hex(_ value: UInt32) -> String { "0x" + String(value, radix: 16) }
+
+/// "1 cell", "3 cells", "2 entries".
+func counted(_ number: Int, _ noun: String) -> String {
+  guard number != 1 else { return "1 \(noun)" }
+  return noun.hasSuffix("y") ? "\(number) \(noun.dropLast())ies" : "\(number) \(noun)s"
+}

@@ -55,8 +55,8 @@ enum IommusBinding {
     guard after > 0 else { return }
     analysis.report(
       .iommusEntriesAfterEmpty, iterator.consumer, property,
-      "entry \(iterator.entry) is empty (phandle 0) and ends the kernel's walk; the \(after) "
-        + "cells after it (\(hexList(Array(iterator.cells.suffix(after))))) are ignored")
+      "entry \(iterator.entry) is empty (phandle 0) and ends the kernel's walk; the "
+        + "\(counted(after, "cell")) after it (\(hexList(Array(iterator.cells.suffix(after))))) are ignored")
   }
 
   private static func reportMalformed(
@@ -78,7 +78,8 @@ enum IommusBinding {
       let name = target.map { tree[$0].path } ?? "the target"
       analysis.report(
         .iommusEntryOverrun, node, property,
-        "entry \(entry): \(name) has #iommu-cells = \(needed) but only \(found) cells remain\(ignored)"
+        "entry \(entry): \(name) has #iommu-cells = \(needed) but the property has "
+          + "\(counted(found, "cell")) left\(ignored)"
       )
     default:
       break
@@ -89,7 +90,12 @@ enum IommusBinding {
   private static func ignoredTail(_ error: PhandleError, _ iterator: PhandleIterator) -> String {
     let lost = iterator.cells.count - (error.cell ?? 0)
     let earlier = error.entry ?? 0
-    let kept = earlier == 0 ? "" : "; the \(earlier) entries before it still apply"
-    return "; the kernel's walk stops here, leaving \(lost) cells unread\(kept)"
+    let kept =
+      switch earlier {
+      case 0: ""
+      case 1: "; entry 0 still applies"
+      default: "; entries 0 to \(earlier - 1) still apply"
+      }
+    return "; the kernel's walk stops here, leaving \(counted(lost, "cell")) unread\(kept)"
   }
 }

@@ -56,7 +56,8 @@ enum MMUMastersBinding {
       let name = master.map { tree[$0].path } ?? "the master"
       analysis.report(
         .mmuMastersEntryOverrun, smmu, property,
-        "entry \(entry): \(name) has #stream-id-cells = \(needed) but only \(found) cells remain"
+        "entry \(entry): \(name) has #stream-id-cells = \(needed) but the property has "
+          + "\(counted(found, "cell")) left"
           + tail)
     default:
       break

@@ -7,7 +7,7 @@ enum SystemChecks {
     disabledTargets(&analysis)
     driverExpectations(inventory, &analysis)
     legacyBinding(inventory, &analysis)
-    cycles(&analysis)
+    cycles(inventory, &analysis)
   }
 
   private static func duplicatePhandles(_ analysis: inout Analysis) {
@@ -35,7 +35,9 @@ enum SystemChecks {
         var message =
           "entry \(first.index) targets \(first.supplierPath) (status \"\(status)\"): the kernel's "
           + "walk stops here and \(first.consumerPath) gets no IOMMU"
-        if first.index > 0 { message += ", dropping the \(first.index) entries before it" }
+        if first.index > 0 {
+          message += ", dropping the \(counted(first.index, "entry")) before it"
+        }
         analysis.report(.iommuDisabled, key.consumer, key.property.rawValue, message)
       } else {
         for supplier in Set(disabled.map(\.supplier)).sorted() {
@@ -104,14 +106,48 @@ enum SystemChecks {
     }
   }
 
-  private static func cycles(_ analysis: inout Analysis) {
-    let graph = DependencyGraph(edges: analysis.links.map { ($0.consumer, $0.supplier) })
+  /// Links are edges; so is a PCI IOMMU's own RID when its root complex's
+  /// `iommu-map` sends that RID back to an IOMMU (virtio-iommu must be left
+  /// out of the map that it translates for, or it waits for itself).
+  private static func cycles(_ inventory: [IOMMU], _ analysis: inout Analysis) {
+    var edges = analysis.links.map { ($0.consumer, $0.supplier) }
+    var notes: [NodeID: String] = [:]
+    for iommu in inventory {
+      guard let (rid, link) = ownRequesterID(iommu.node, analysis) else { continue }
+      edges.append((iommu.node, link.supplier))
+      notes[iommu.node] =
+        " (its own RID \(hex(rid)) is mapped by \(link.consumerPath) iommu-map entry \(link.index))"
+    }
+    let graph = DependencyGraph(edges: edges)
     for cycle in graph.cycles {
+      let detail = cycle.dropLast().compactMap { notes[$0] }.joined()
       analysis.report(
         .dependencyCycle, cycle[0], nil,
         cycle.map { analysis.path($0) }.joined(separator: " -> ")
-          + ": none of these can finish probing before the others")
+          + detail
+          + (cycle.count == 2
+            ? ": it would wait for itself" : ": none of these can finish probing before the others"))
     }
+  }
+
+  /// The RID of a node that sits on a PCI bus below a root complex with an
+  /// `iommu-map`, and the map entry that RID hits first.
+  private static func ownRequesterID(_ node: NodeID, _ analysis: Analysis) -> (UInt32, Link)? {
+    let tree = analysis.tree
+    guard let host = analysis.pciHost(above: node),
+      let parent = tree[node].parent,
+      tree[parent].u32("#address-cells") == 3,
+      let physHigh = tree[node].u32("reg")
+    else { return nil }
+    let rid = (physHigh >> 8) & 0xffff
+    let map = analysis.links.filter { $0.consumer == host && $0.property == .iommuMap }
+      .sorted { $0.index < $1.index }
+    let hit = map.first { link in
+      guard let range = link.range else { return false }
+      let masked = rid & (range.mask ?? .max)
+      return masked >= range.base && UInt64(masked) < UInt64(range.base) + UInt64(range.length)
+    }
+    return hit.map { (rid, $0) }
   }
 
   private struct GroupKey: Hashable, Comparable {

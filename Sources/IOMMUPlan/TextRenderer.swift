@@ -21,7 +21,7 @@ public enum TextRenderer {
       \(report.input.path): \(report.input.model ?? "(no model)")
         compatible: \(report.input.compatible.joined(separator: ", "))
         kernel:     \(report.kernel) rules (\(layout))
-        summary:    \(count(report.iommus.count, "IOMMU")), \(count(linkCount, "link"))
+        summary:    \(counted(report.iommus.count, "IOMMU")), \(counted(linkCount, "link"))
 
       """
   }
@@ -84,7 +84,7 @@ public enum TextRenderer {
 
   private static func findings(_ report: Report) -> String {
     let counts = Severity.allCases.reversed().map { severity in
-      count(report.diagnostics.filter { $0.severity == severity }.count, severity.rawValue)
+      counted(report.diagnostics.filter { $0.severity == severity }.count, severity.rawValue)
     }
     var out = "findings: \(counts.joined(separator: ", "))\n"
     for diagnostic in report.diagnostics {
@@ -100,10 +100,6 @@ public enum TextRenderer {
     let place = location.isEmpty ? "" : location + ": "
     return "\(file): \(diagnostic.severity.rawValue) [\(diagnostic.code.rawValue)] "
       + "\(place)\(diagnostic.message)"
-  }
-
-  private static func count(_ number: Int, _ noun: String) -> String {
-    "\(number) \(noun)\(number == 1 ? "" : "s")"
   }
 
   private static func padded(_ text: String, _ width: Int) -> String {

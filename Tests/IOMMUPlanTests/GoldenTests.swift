@@ -16,7 +16,7 @@ import Testing
     let name = String(sample.dropLast(".dts".count))
     let tree = try DeviceTree(
       blob: Fixtures.blob(dts: Fixtures.samples.appendingPathComponent(sample)))
-    return Report(tree: tree, inputPath: "dts-samples/\(name).dtb")
+    return Report(tree: tree, inputPath: ".build/samples/\(name).dtb")
   }
 
   @Test func thereAreAtLeastSixSamples() {

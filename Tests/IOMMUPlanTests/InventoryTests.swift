@@ -146,3 +146,21 @@ import Testing
     #expect(DependencyGraph(edges: edges).cycles.first?.count == 50_002)
   }
 }
+
+@Suite struct PCIIOMMUTests {
+  @Test func anIOMMUWhoseOwnRIDIsMappedToItselfIsACycle() throws {
+    let report = Report(tree: try Fixtures.tree("pci-iommu-own-rid.dts"), inputPath: "p.dtb")
+    let cycle = try #require(report.diagnostics.first { $0.code == .dependencyCycle })
+    #expect(cycle.path == "/pcie@10000000/iommu@1,0")
+    #expect(cycle.message.contains("its own RID 0x8 is mapped by /pcie@10000000 iommu-map entry 0"))
+    #expect(cycle.message.hasSuffix("it would wait for itself"))
+  }
+
+  @Test func theVirtioSampleLeavesItsOwnRIDOut() throws {
+    let tree = try DeviceTree(
+      blob: Fixtures.blob(dts: Fixtures.samples.appendingPathComponent("virtio-iommu-pci.dts")))
+    let report = Report(tree: tree, inputPath: "v.dtb")
+    #expect(report.diagnostics.isEmpty)
+    #expect(report.links.compactMap { $0.range.map { [$0.base, $0.length] } } == [[0, 8], [9, 0xfff7]])
+  }
+}

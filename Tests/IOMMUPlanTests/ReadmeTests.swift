@@ -1,0 +1,26 @@
+import Foundation
+import IOMMUPlan
+import TestSupport
+import Testing
+
+/// The README's diagnostic table is the user's reference: it must list every
+/// code with its default severity and summary, and nothing else.
+@Suite struct ReadmeTests {
+  static let readme = (try? String(
+    contentsOf: Fixtures.root.appendingPathComponent("README.md"), encoding: .utf8)) ?? ""
+
+  static func row(_ code: DiagnosticCode) -> String {
+    "| `\(code.rawValue)` | \(code.defaultSeverity.rawValue) | \(code.summary) |"
+  }
+
+  @Test(arguments: DiagnosticCode.allCases)
+  func everyCodeHasItsRow(code: DiagnosticCode) {
+    #expect(Self.readme.contains(Self.row(code)), "README lacks: \(Self.row(code))")
+  }
+
+  @Test func theTableListsNoOtherCode() {
+    let listed = Self.readme.split(separator: "\n").filter { $0.hasPrefix("| `") }
+      .compactMap { $0.split(separator: "`").dropFirst().first.map(String.init) }
+    #expect(Set(listed) == Set(DiagnosticCode.allCases.map(\.rawValue)))
+  }
+}
