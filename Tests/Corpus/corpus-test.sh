@@ -18,7 +18,8 @@
 #
 # Output: a summary line, then `corpus-test: N passed, M failed` (files).
 # Per-file counts go to $CACHE/corpus-counts.tsv, unusual iommus / iommu-map /
-# mmu-masters usage to $CACHE/corpus-oddities.tsv.
+# mmu-masters usage to $CACHE/corpus-oddities.tsv, the fdtget-derived links to
+# $CACHE/corpus-fdtget.json, iommu-plan's output to $CACHE/corpus-output.json.
 set -euo pipefail
 
 export LC_ALL=C
@@ -53,6 +54,9 @@ if [[ $mode == full ]]; then
   bin=${IOMMU_PLAN:-.build/release/iommu-plan}
   if [[ -z ${IOMMU_PLAN:-} && ! -x $bin && -x $here/../../$bin ]]; then
     bin=$here/../../$bin  # default path, run from outside the repo root
+  fi
+  if [[ ! -x $bin && $bin != */* ]] && command -v "$bin" >/dev/null; then
+    bin=$(command -v "$bin")  # a bare command name found in PATH
   fi
   [[ -x $bin ]] || fail "iommu-plan binary not found at '$bin' (build it first or set IOMMU_PLAN)"
   [[ $bin == /* ]] || bin=$PWD/$bin
@@ -94,7 +98,6 @@ log=$CACHE/apt.log
 apt_update() {
   command -v apt-get >/dev/null || return 1
   mkdir -p "$CACHE/lists/partial" "$CACHE/apt-cache/archives/partial"
-  : >"$log"
   (cd "$CACHE" && apt-get "${o[@]}" update) >>"$log" 2>&1 || return 1
 }
 apt_download() {  # $1 = package; prints the .deb path on success
@@ -111,6 +114,7 @@ apt_newest() {  # $1 = regex on package names; newest name, without -cloud-/-rt-
 root=$CACHE/root-$(abi_of "$PKG")
 pkg=$PKG
 if ! has_dtbs "$root"; then
+  : >"$log"
   # a .deb left by an earlier run needs no network
   deb=$(newest "$CACHE/${PKG}"_*_arm64.deb)
   if [[ -z $deb ]] && apt_update; then
@@ -145,9 +149,11 @@ if ! has_dtbs "$root"; then
       pkg=linux-image-${root##*/root-}-arm64-unsigned
       note "cannot fetch $PKG (see $log); reusing $root"
     else
-      reason="cannot download $PKG"
-      command -v apt-get >/dev/null || reason="apt-get not available"
-      [[ -s $log ]] && reason+=": $(grep -E '^(E|W):' "$log" | head -n 1 || true)"
+      if command -v apt-get >/dev/null; then
+        reason="cannot download $PKG: $(grep -E '^(E|W):' "$log" | head -n 1 || true)"
+      else
+        reason="apt-get not available"
+      fi
       skip "$reason"
     fi
   fi
@@ -187,10 +193,11 @@ mapfile -t files < <(cd "$base" && find . -name '*.dtb' -type f | sed 's:^\./::'
 [[ ${#files[@]} -gt 0 ]] || fail "no DTBs under $base"
 
 counter=(python3 "$here/count_iommus.py" --base "$base" --jobs "$JOBS" --label "$pkg $ver"
-         --tsv "$CACHE/corpus-counts.tsv" --oddities "$CACHE/corpus-oddities.tsv")
+         --tsv "$CACHE/corpus-counts.tsv" --oddities "$CACHE/corpus-oddities.tsv"
+         --save "$CACHE/corpus-fdtget.json")
 
 if [[ $mode == fdtget ]]; then
-  exec "${counter[@]}" --save "$CACHE/corpus-fdtget.json" "${files[@]}"
+  exec "${counter[@]}" "${files[@]}"
 fi
 
 # --- run iommu-plan over all DTBs in one process --------------------------------

@@ -16,8 +16,12 @@ fdtget usage (a handful of processes per file, independent of the node count):
     reported, so fdtget never hits a missing property;
   * fdtget prints nothing between the answers for consecutive nodes (and nothing
     at all for an empty property), so a separator item is queried after every
-    item: a node path that cannot exist (it contains a space), for which
-    `-d SEP` makes fdtget print the line SEP.
+    item: a path that cannot resolve, for which `-d SEP` makes fdtget print the
+    line SEP.  It is an alias name with spaces (no leading '/'), so libfdt fails
+    at once in /aliases instead of scanning the whole tree for a missing node;
+  * libfdt resolves `.../name` to an earlier sibling `name@unit` when both exist
+    (real DTBs: /timer vs /timer@60005000, /soc/funnel vs /soc/funnel@...), so
+    such a node is read from a copy of the blob without those siblings (fdtput -r).
 
 With --tool-json it also compares the result with iommu-plan's JSON array and
 prints the corpus summary and the final `corpus-test: N passed, M failed` line.
@@ -38,6 +42,7 @@ SEP = "-- iommu-plan separator --"  # printed by fdtget -d for the missing node
 SEP_NODE = "iommu-plan separator"  # an alias no tree can define: fails fast
 MAX_ARG_BYTES = 96 * 1024  # per fdtget invocation (well below ARG_MAX)
 MAX_PHANDLE_ARGS = 16  # include/linux/of.h
+MAX_REPORTED_FILES = 40  # failing files printed in detail
 PHANDLE_PROPS = ("phandle", "linux,phandle", "ibm,phandle")
 VALUE_PROPS = ("iommus", "#iommu-cells") + PHANDLE_PROPS
 
@@ -285,7 +290,7 @@ def compare(results, files, tool, tool_rc):
     failures = {f: [] for f in files}
     global_fail = []
     totals = {"reports": 0, "iommus": 0, "iommu-map": 0, "mmu-masters": 0,
-              "errors": 0}
+              "errors": 0, "count_mismatches": 0}
     error_codes = {}
     if not isinstance(tool, list):
         global_fail.append("iommu-plan output is not a JSON array")
@@ -328,6 +333,7 @@ def compare(results, files, tool, tool_rc):
         if res["error"]:
             continue
         if len(links) != res["iommus_links"]:
+            totals["count_mismatches"] += 1
             fail.append("iommus links: iommu-plan %d, fdtget %d" % (
                 len(links), res["iommus_links"]))
         have_iommus = set(res["iommus_nodes"])
@@ -357,8 +363,6 @@ def compare(results, files, tool, tool_rc):
         global_fail.append("exit 0 but %d error-level findings" % totals["errors"])
     elif tool_rc == 1 and not totals["errors"]:
         global_fail.append("exit 1 but no error-level finding")
-    elif tool_rc not in (0, 1):
-        global_fail.append("iommu-plan exited %d" % tool_rc)
     if tool_rc != 0:
         global_fail.append("iommu-plan must exit 0 on the corpus, exited %d" % tool_rc)
     return failures, global_fail, totals, error_codes
@@ -451,22 +455,26 @@ def main():
                     errs if obj else "-",
                     "FAIL" if failures[f] else "ok"))
     failed = [f for f in opts.files if failures[f]]
-    for f in failed:
+    for f in failed[:MAX_REPORTED_FILES]:
         for msg in failures[f][:5]:
             print("corpus-test: FAIL %s: %s" % (f, msg))
         if len(failures[f]) > 5:
             print("corpus-test: FAIL %s: ... %d more" % (f, len(failures[f]) - 5))
+    if len(failed) > MAX_REPORTED_FILES:
+        print("corpus-test: FAIL ... and %d more files%s" % (
+            len(failed) - MAX_REPORTED_FILES, " (see %s)" % opts.tsv if opts.tsv else ""))
     for msg in global_fail:
         print("corpus-test: FAIL: %s" % msg)
     if error_codes:
         print("corpus-test: error-level findings by code: %s" % ", ".join(
             "%s=%d" % kv for kv in sorted(error_codes.items(), key=str)))
-    agrees = not any("iommus link" in m for f in failed for m in failures[f])
+    agrees = (isinstance(tool, list) and not fdt_errors and totals["reports"] == len(opts.files)
+              and not totals["count_mismatches"])
     print("corpus: %d DTBs from %s: %d reports, %d iommus links (fdtget %s), "
           "%d iommu-map links, %d mmu-masters links, %d error-level findings, "
           "time %.1fs (fdtget count %.1fs)" % (
               len(opts.files), opts.label, totals["reports"], totals["iommus"],
-              "agrees" if agrees and not fdt_errors else "counts %d" % total,
+              "agrees" if agrees else "counts %d" % total,
               totals["iommu-map"], totals["mmu-masters"], totals["errors"],
               opts.tool_time, fdt_time))
     print("corpus-test: %d passed, %d failed" % (len(opts.files) - len(failed), len(failed)))
