@@ -14,6 +14,7 @@ public enum DiagnosticCode: String, CaseIterable, Sendable {
   case iommuMapUnknownPhandle = "iommu_map_unknown_phandle"
   case iommuMapMaskIgnoresRIDBase = "iommu_map_mask_ignores_rid_base"
   case iommuMapOverlap = "iommu_map_overlap"
+  case iommuMapZeroLength = "iommu_map_zero_length"
   case iommuMapLayoutDiffers = "iommu_map_layout_differs"
   case iommuMapLegacyQuirk = "iommu_map_legacy_quirk"
   case iommuMapMultiIDRange = "iommu_map_multi_id_range"
@@ -31,7 +32,7 @@ public enum DiagnosticCode: String, CaseIterable, Sendable {
 
   public var defaultSeverity: Severity {
     switch self {
-    case .iommuMapLegacyQuirk, .iommuUnknownDriver:
+    case .iommuMapLegacyQuirk, .iommuUnknownDriver, .iommuMapZeroLength:
       .note
     case .duplicatePhandle, .partialCell, .iommusTooManyArgs, .iommusEntriesAfterEmpty,
       .iommusUnderPCIHost, .iommuDisabled, .iommuMapOverlap, .iommuMapLayoutDiffers,
@@ -75,6 +76,8 @@ public enum DiagnosticCode: String, CaseIterable, Sendable {
       "a rid-base has bits outside `iommu-map-mask`; lookups reaching it fail (-EFAULT)"
     case .iommuMapOverlap:
       "two `iommu-map` entries cover the same IDs; the first one wins"
+    case .iommuMapZeroLength:
+      "an `iommu-map` entry of length 0 matches no ID, unless boot firmware fills it in"
     case .iommuMapLayoutDiffers:
       "kernels before 7.2 (4-cell entries) and 7.2 (3 + #iommu-cells) read the map differently"
     case .iommuMapLegacyQuirk:

@@ -65,6 +65,12 @@ enum IOMMUMapBinding {
           + "IOMMU (-ENODEV)")
       return
     }
+    if entry.length == 0 {
+      analysis.report(
+        .iommuMapZeroLength, node, property,
+        "\(range): length 0 matches no ID, so devices behind \(analysis.path(node)) get no IOMMU "
+          + "unless boot firmware fills the length in (U-Boot does for Layerscape fsl-mc)")
+    }
     if layout == .targetCells && entry.length > 1 && entry.outputs.count > 1 {
       analysis.report(
         .iommuMapMultiIDRange, node, property,

@@ -70,13 +70,12 @@ public enum TextRenderer {
           link.arguments.count == 1 ? hex(link.arguments[0]) : "<\(hexList(link.arguments))>"
         return "RID \(hex(range.base))\(mask) -> \(output)"
       }
-      let last = UInt64(range.base) + UInt64(range.length) - 1
-      let window =
-        range.length == 0 ? "no RIDs" : "RIDs \(hex(range.base))-0x\(String(last, radix: 16))"
-      guard let first = link.arguments.first, range.length > 0 else {
-        return
-          "\(window)\(mask) -> \(link.arguments.isEmpty ? "(no cells)" : hexList(link.arguments))"
+      guard range.length > 0 else {
+        return "no RIDs (length 0)\(mask) -> \(hexList(link.arguments))"
       }
+      let last = UInt64(range.base) + UInt64(range.length) - 1
+      let window = "RIDs \(hex(range.base))-0x\(String(last, radix: 16))"
+      guard let first = link.arguments.first else { return "\(window)\(mask) -> (no cells)" }
       let end = (UInt64(first) + UInt64(range.length) - 1) & 0xffff_ffff
       return "\(window)\(mask) -> \(hex(first))-0x\(String(end, radix: 16))"
     }

@@ -210,6 +210,15 @@ rc=$?
 set -e
 t1=${EPOCHREALTIME:-$(date +%s.%N)}
 elapsed=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+# The text renderer must survive every real board too (same exit code).
+set +e
+(cd "$base" && "$bin" "${files[@]}") >"$CACHE/corpus-output.txt" 2>>"$err"
+text_rc=$?
+set -e
+if [[ $text_rc -ne $rc ]]; then
+  echo "corpus-test: FAIL: text report exited $text_rc, JSON exited $rc (see $err)"
+  rc=$(( text_rc > rc ? text_rc : rc ))
+fi
 if [[ $rc -ne 0 ]]; then
   echo "corpus-test: iommu-plan exited $rc; stderr ($err):"
   head -n 20 "$err" | sed 's/^/  /'
