@@ -47,8 +47,9 @@ struct Analysis {
     tree[node].isAvailable && tree.ancestors(of: node).allSatisfy { tree[$0].isAvailable }
   }
 
-  /// The nearest ancestor that is a PCI bus node (`device_type = "pci"`):
-  /// anything below one is a PCI device, configured through the root complex.
+  /// The outermost ancestor that is a PCI bus node (`device_type = "pci"`),
+  /// i.e. the host bridge: anything below it is a PCI device, configured
+  /// through that root complex's `iommu-map`.
   func pciHost(above node: NodeID) -> NodeID? {
     tree.ancestors(of: node).last { tree[$0].property("device_type")?.string == "pci" }
   }

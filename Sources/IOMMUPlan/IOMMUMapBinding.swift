@@ -28,7 +28,7 @@ enum IOMMUMapBinding {
           + "and warns once (of_check_bad_map)")
     }
     let mask = readMask(node, &analysis)
-    reportFailure(map.failure, node, layout, &analysis)
+    reportFailure(map.failure, node, &analysis)
     for entry in map.entries {
       check(entry, node: node, mask: mask, layout: layout, &analysis)
     }
@@ -85,14 +85,13 @@ enum IOMMUMapBinding {
   }
 
   private static func reportFailure(
-    _ failure: IOMMUMapFailure?, _ node: NodeID, _ layout: IOMMUMapLayout,
-    _ analysis: inout Analysis
+    _ failure: IOMMUMapFailure?, _ node: NodeID, _ analysis: inout Analysis
   ) {
     switch failure {
-    case .badLength(let why):
+    case .badLength(let why, let whole):
       let scope =
-        layout == .fixedTuples
-        ? "the kernel rejects the whole map (-EINVAL)"
+        whole
+        ? "the kernel rejects the whole map (-EINVAL) and no ID translates"
         : "lookups that reach the bad entry fail (-EINVAL)"
       analysis.report(.iommuMapBadLength, node, property, "\(why); \(scope)")
     case .unknownPhandle(let entry, let phandle):

@@ -43,7 +43,8 @@ struct IOMMUMapEntry: Hashable {
 
 /// Why decoding stopped early.
 enum IOMMUMapFailure: Hashable {
-  case badLength(String)
+  /// `wholeMap`: rejected before any entry is walked, so no ID translates.
+  case badLength(String, wholeMap: Bool)
   case unknownPhandle(entry: Int, phandle: UInt32)
   case tooManyCells(entry: Int, target: NodeID, cells: UInt32)
 }
@@ -68,7 +69,7 @@ struct DecodedIOMMUMap: Hashable {
     var map = DecodedIOMMUMap()
     let bytes = property.bytes.count
     guard bytes > 0, bytes.isMultiple(of: 16) else {
-      map.failure = .badLength("\(bytes) bytes is not a non-zero multiple of 16")
+      map.failure = .badLength("\(bytes) bytes is not a non-zero multiple of 16", wholeMap: true)
       return map
     }
     let cells = property.cells
@@ -87,7 +88,7 @@ struct DecodedIOMMUMap: Hashable {
   {
     var map = DecodedIOMMUMap()
     guard !property.hasPartialCell else {
-      map.failure = .badLength("\(property.bytes.count) bytes is not whole cells")
+      map.failure = .badLength("\(property.bytes.count) bytes is not whole cells", wholeMap: true)
       return map
     }
     let cells = property.cells
@@ -95,7 +96,7 @@ struct DecodedIOMMUMap: Hashable {
     var index = 0
     while offset < cells.count {
       guard cells.count - offset >= 2 else {
-        map.failure = .badLength("entry \(index) is cut short after 1 cell")
+        map.failure = .badLength("entry \(index) is cut short after 1 cell", wholeMap: false)
         return map
       }
       let phandle = cells[offset + 1]
@@ -114,7 +115,7 @@ struct DecodedIOMMUMap: Hashable {
       guard cells.count - offset >= size else {
         map.failure = .badLength(
           "entry \(index) needs \(size) cells (3 + #iommu-cells of \(tree[target].path)) "
-            + "but \(cells.count - offset) remain")
+            + "but \(cells.count - offset) remain", wholeMap: false)
         return map
       }
       map.entries.append(
@@ -137,10 +138,16 @@ struct DecodedIOMMUMap: Hashable {
     }
   }
 
-  /// What the map means, for comparing two kernels' readings.
+  /// What the map means, for comparing two kernels' readings: the entries
+  /// and where decoding stops, but not the wording of why.
   var meaning: [String] {
-    entries.map { "\($0.ridBase)/\($0.phandle)/\($0.outputs)/\($0.length)" }
-      + [failure.map { "\($0)" } ?? ""]
+    let stop: String =
+      switch failure {
+      case nil: ""
+      case .badLength(_, let whole): whole ? "rejected" : "stops after \(entries.count)"
+      case .unknownPhandle(let entry, _), .tooManyCells(let entry, _, _): "stops at \(entry)"
+      }
+    return entries.map { "\($0.ridBase)/\($0.phandle)/\($0.outputs)/\($0.length)" } + [stop]
   }
 
   /// A short account for messages, e.g. "3 entries of 4 cells".
@@ -152,7 +159,7 @@ struct DecodedIOMMUMap: Hashable {
       parts.append("\(entries.count) entr\(entries.count == 1 ? "y" : "ies") of \(size)")
     }
     switch failure {
-    case .badLength(let why): parts.append("bad length (\(why))")
+    case .badLength(let why, _): parts.append("bad length (\(why))")
     case .unknownPhandle(let entry, let phandle):
       parts.append("entry \(entry) with unknown phandle \(hex(phandle))")
     case .tooManyCells(let entry, let target, let cells):

@@ -56,7 +56,8 @@ enum IommusBinding {
     analysis.report(
       .iommusEntriesAfterEmpty, iterator.consumer, property,
       "entry \(iterator.entry) is empty (phandle 0) and ends the kernel's walk; the "
-        + "\(counted(after, "cell")) after it (\(hexList(Array(iterator.cells.suffix(after))))) are ignored")
+        + "\(counted(after, "cell")) after it (\(hexList(Array(iterator.cells.suffix(after))))) are ignored"
+    )
   }
 
   private static func reportMalformed(

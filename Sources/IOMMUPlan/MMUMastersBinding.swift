@@ -42,7 +42,11 @@ enum MMUMastersBinding {
   ) {
     let tree = analysis.tree
     let entry = error.entry ?? 0
-    let tail = "; arm-smmu's search stops here, so no master from this entry on is found"
+    // arm-smmu searches the lists of every bound SMMU in turn and gives up on
+    // the first error, so the damage reaches other SMMUs' masters too.
+    let tail =
+      "; arm-smmu's search stops here, so no master from this entry on is found, nor any "
+      + "listed by an SMMU searched after this one"
     switch error.kind {
     case .unknownPhandle(let phandle):
       analysis.report(

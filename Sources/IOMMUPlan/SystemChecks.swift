@@ -106,14 +106,21 @@ enum SystemChecks {
     }
   }
 
-  /// Links are edges; so is a PCI IOMMU's own RID when its root complex's
-  /// `iommu-map` sends that RID back to an IOMMU (virtio-iommu must be left
-  /// out of the map that it translates for, or it waits for itself).
+  /// Probe dependencies are edges: `iommus` and `iommu-map` links between
+  /// nodes that will probe (a disabled IOMMU means "no IOMMU", not a wait, and
+  /// legacy masters never defer), plus a PCI IOMMU's own RID when its root
+  /// complex's `iommu-map` sends that RID back to an IOMMU (virtio-iommu must
+  /// be left out of the map it translates for, or it waits for itself).
   private static func cycles(_ inventory: [IOMMU], _ analysis: inout Analysis) {
-    var edges = analysis.links.map { ($0.consumer, $0.supplier) }
+    let snapshot = analysis
+    let probing = { (node: NodeID) in snapshot.isEnabled(node) }
+    var edges = analysis.links
+      .filter { $0.property != .mmuMasters && probing($0.consumer) && probing($0.supplier) }
+      .map { ($0.consumer, $0.supplier) }
     var notes: [NodeID: String] = [:]
-    for iommu in inventory {
-      guard let (rid, link) = ownRequesterID(iommu.node, analysis) else { continue }
+    for iommu in inventory where probing(iommu.node) {
+      guard let (rid, link) = ownRequesterID(iommu.node, analysis), probing(link.supplier)
+      else { continue }
       edges.append((iommu.node, link.supplier))
       notes[iommu.node] =
         " (its own RID \(hex(rid)) is mapped by \(link.consumerPath) iommu-map entry \(link.index))"
@@ -126,7 +133,8 @@ enum SystemChecks {
         cycle.map { analysis.path($0) }.joined(separator: " -> ")
           + detail
           + (cycle.count == 2
-            ? ": it would wait for itself" : ": none of these can finish probing before the others"))
+            ? ": it would wait for itself" : ": none of these can finish probing before the others")
+      )
     }
   }
 

@@ -31,7 +31,12 @@ public enum TextRenderer {
     out += "  compatible: \(iommu.compatible.joined(separator: ", "))\n"
     out += "  driver:     \(driverText(iommu.driver))\n"
     let cells = iommu.iommuCells.map { "#iommu-cells = <\($0)>" } ?? "no #iommu-cells"
-    let status = iommu.isAvailable ? "okay" : "disabled (status \"\(iommu.status ?? "")\")"
+    let status =
+      switch (iommu.isAvailable, iommu.status) {
+      case (true, _): "okay"
+      case (false, "disabled"): "disabled"
+      case (false, let other): "not available (status \"\(other ?? "")\")"
+      }
     out += "  status:     \(status), \(cells), \(iommu.binding.rawValue) binding\n"
     guard !links.isEmpty else { return out + "  devices:    none\n" }
     out += "  devices:    \(links.count)\n"

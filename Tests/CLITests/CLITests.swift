@@ -92,7 +92,8 @@ import Testing
     #expect(result.status == 0)
     let array = try #require(
       try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
-    #expect(array.compactMap { ($0["input"] as? [String: Any])?["path"] as? String } == [first, second])
+    #expect(
+      array.compactMap { ($0["input"] as? [String: Any])?["path"] as? String } == [first, second])
   }
 
   @Test func standardInputIsNamedDash() throws {
@@ -141,6 +142,7 @@ import Testing
   @Test func outputIsByteIdenticalAcrossRuns() throws {
     let board = try dtb("qcom-sdm845-like.dts")
     #expect(try run([board]).stdout == (try run([board]).stdout))
-    #expect(try run(["--format", "json", board]).stdout == (try run(["--format", "json", board]).stdout))
+    #expect(
+      try run(["--format", "json", board]).stdout == (try run(["--format", "json", board]).stdout))
   }
 }

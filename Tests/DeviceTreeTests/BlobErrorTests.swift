@@ -21,7 +21,9 @@ import Testing
   }
 
   func setWord(_ bytes: inout [UInt8], at offset: Int, to value: UInt32) {
-    for index in 0..<4 { bytes[offset + index] = UInt8(truncatingIfNeeded: value >> (24 - 8 * index)) }
+    for index in 0..<4 {
+      bytes[offset + index] = UInt8(truncatingIfNeeded: value >> (24 - 8 * index))
+    }
   }
 
   @Test func aGoodBlobLoadsAtAnyAlignment() throws {

@@ -20,7 +20,9 @@ import Testing
     try Data(blob).write(to: file)
     let listed = try Fixtures.run("fdtget", ["-l", file.path, "/soc@0"])
     let soc = try #require(tree.node(path: "/soc@0"))
-    #expect(tree[soc].children.map { tree[$0].name } == listed.stdout.split(separator: "\n").map(String.init))
+    #expect(
+      tree[soc].children.map { tree[$0].name }
+        == listed.stdout.split(separator: "\n").map(String.init))
   }
 
   @Test func labelsComeFromSymbols() throws {

@@ -61,7 +61,8 @@ import Testing
     #expect(entries.isEmpty)
     let failure = try #require(error)
     #expect(failure.errno == .invalid)
-    #expect(failure.kind == .missingCellsProperty(target: try node("/bare"), cellsName: "#foo-cells"))
+    #expect(
+      failure.kind == .missingCellsProperty(target: try node("/bare"), cellsName: "#foo-cells"))
     #expect(failure.entry == 0)
   }
 
@@ -120,7 +121,8 @@ import Testing
         tree: tree, node: consumer, listName: "absent", cellsName: "#foo-cells", cellCount: -1)
     }
     #expect(throws: PhandleError(.noCellCount, errno: .invalid)) {
-      try PhandleIterator(tree: tree, node: consumer, listName: "plain", cellsName: nil, cellCount: -1)
+      try PhandleIterator(
+        tree: tree, node: consumer, listName: "plain", cellsName: nil, cellCount: -1)
     }
     let (entries, error) = try walk("empty-list")
     #expect(entries.isEmpty && error == nil)
@@ -173,7 +175,8 @@ import Testing
   }
 
   @Test func counting() throws {
-    #expect(try tree.countPhandles(node: consumer, listName: "with-empty", cellsName: "#foo-cells") == 3)
+    #expect(
+      try tree.countPhandles(node: consumer, listName: "with-empty", cellsName: "#foo-cells") == 3)
     // Without a cells name every cell counts, zeros included.
     #expect(try tree.countPhandles(node: consumer, listName: "with-empty", cellsName: nil) == 6)
     #expect(try tree.countPhandles(node: consumer, listName: "partial", cellsName: nil) == 2)

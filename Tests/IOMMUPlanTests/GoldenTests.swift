@@ -26,14 +26,16 @@ import Testing
   @Test(arguments: samples)
   func text(sample: String) throws {
     let output = TextRenderer.render(try Self.report(sample))
-    let file = Self.golden.appendingPathComponent(sample.replacingOccurrences(of: ".dts", with: ".txt"))
+    let file = Self.golden.appendingPathComponent(
+      sample.replacingOccurrences(of: ".dts", with: ".txt"))
     if let difference = Golden.compare(output, file: file) { Issue.record("\(difference)") }
   }
 
   @Test(arguments: samples)
   func json(sample: String) throws {
     let output = JSONRenderer.render([try Self.report(sample)], asArray: false)
-    let file = Self.golden.appendingPathComponent(sample.replacingOccurrences(of: ".dts", with: ".json"))
+    let file = Self.golden.appendingPathComponent(
+      sample.replacingOccurrences(of: ".dts", with: ".json"))
     if let difference = Golden.compare(output, file: file) { Issue.record("\(difference)") }
     // The golden must also be valid JSON with the contract's top-level keys.
     let object = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any]

@@ -76,7 +76,8 @@ import Testing
 @Suite struct DriverTableTests {
   @Test func theFirstCompatibleADriverListsWins() {
     #expect(
-      IOMMUDriver.matching(compatible: ["qcom,sdm845-smmu-500", "arm,mmu-500"], hasIOMMUCells: true)?
+      IOMMUDriver.matching(
+        compatible: ["qcom,sdm845-smmu-500", "arm,mmu-500"], hasIOMMUCells: true)?
         .name == "arm-smmu")
     #expect(
       IOMMUDriver.matching(compatible: ["arm,smmu-v3"], hasIOMMUCells: true) == .armSMMUv3)
@@ -161,6 +162,7 @@ import Testing
       blob: Fixtures.blob(dts: Fixtures.samples.appendingPathComponent("virtio-iommu-pci.dts")))
     let report = Report(tree: tree, inputPath: "v.dtb")
     #expect(report.diagnostics.isEmpty)
-    #expect(report.links.compactMap { $0.range.map { [$0.base, $0.length] } } == [[0, 8], [9, 0xfff7]])
+    #expect(
+      report.links.compactMap { $0.range.map { [$0.base, $0.length] } } == [[0, 8], [9, 0xfff7]])
   }
 }

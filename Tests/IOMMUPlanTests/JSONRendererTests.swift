@@ -28,11 +28,14 @@ import Testing
 
   @Test func severalReportsMakeAnArrayAndSlashesAreNotEscaped() throws {
     let tree = try Fixtures.tree(source: "/dts-v1/;\n/ { model = \"a \\\"quoted\\\" model\"; };\n")
-    let reports = [Report(tree: tree, inputPath: "a/b.dtb"), Report(tree: tree, inputPath: "c.dtb")]
+    let reports = [
+      Report(tree: tree, inputPath: "a/b.dtb"), Report(tree: tree, inputPath: "c.dtb"),
+    ]
     let json = JSONRenderer.render(reports, asArray: true)
     #expect(json.contains("\"path\": \"a/b.dtb\""))
     #expect(json.contains("\"model\": \"a \\\"quoted\\\" model\""))
-    let array = try #require(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
+    let array = try #require(
+      JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
     #expect(array.count == 2)
   }
 

@@ -6,8 +6,9 @@ import Testing
 /// The README's diagnostic table is the user's reference: it must list every
 /// code with its default severity and summary, and nothing else.
 @Suite struct ReadmeTests {
-  static let readme = (try? String(
-    contentsOf: Fixtures.root.appendingPathComponent("README.md"), encoding: .utf8)) ?? ""
+  static let readme =
+    (try? String(
+      contentsOf: Fixtures.root.appendingPathComponent("README.md"), encoding: .utf8)) ?? ""
 
   static func row(_ code: DiagnosticCode) -> String {
     "| `\(code.rawValue)` | \(code.defaultSeverity.rawValue) | \(code.summary) |"
@@ -16,6 +17,16 @@ import Testing
   @Test(arguments: DiagnosticCode.allCases)
   func everyCodeHasItsRow(code: DiagnosticCode) {
     #expect(Self.readme.contains(Self.row(code)), "README lacks: \(Self.row(code))")
+  }
+
+  /// The README's sample run is the real output: the reviewed golden file.
+  @Test func theDemoOutputIsTheGoldenFile() throws {
+    let golden = try String(
+      contentsOf: Fixtures.root.appendingPathComponent(
+        "Tests/IOMMUPlanTests/Golden/qcom-sdm845-like.txt"), encoding: .utf8)
+    #expect(
+      Self.readme.contains(
+        "```\n$ .build/debug/iommu-plan .build/samples/qcom-sdm845-like.dtb\n\(golden)```"))
   }
 
   @Test func theTableListsNoOtherCode() {

@@ -19,7 +19,8 @@ public enum Golden {
       } catch {
         return "cannot record \(file.path): \(error)"
       }
-      return "recorded \(file.lastPathComponent); review with git diff and rerun without RECORD_GOLDEN"
+      return
+        "recorded \(file.lastPathComponent); review with git diff and rerun without RECORD_GOLDEN"
     }
     guard let expected = try? String(contentsOf: file, encoding: .utf8) else {
       return "missing golden file \(file.path); run `make golden` to record it"
@@ -32,6 +33,7 @@ public enum Golden {
       ?? min(old.count, new.count)
     let was = line < old.count ? String(old[line]) : "<end of file>"
     let now = line < new.count ? String(new[line]) : "<end of output>"
-    return "\(file.lastPathComponent) differs at line \(line + 1):\n  expected: \(was)\n  actual:   \(now)"
+    return
+      "\(file.lastPathComponent) differs at line \(line + 1):\n  expected: \(was)\n  actual:   \(now)"
   }
 }
