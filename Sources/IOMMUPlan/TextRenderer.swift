@@ -70,6 +70,11 @@ public enum TextRenderer {
     case .iommuMap:
       guard let range = link.range else { return "" }
       let mask = range.mask.map { " (mask \(hex($0)))" } ?? ""
+      if range.mask == 0 && range.base == 0 && range.length > 0 {
+        // Every RID masks to 0 (e.g. Juno's root complex, which cannot output
+        // RIDs): all devices share this one specifier.
+        return "every RID (mask 0x0) -> \(hexList(link.arguments))"
+      }
       if range.length == 1 {
         let output =
           link.arguments.count == 1 ? hex(link.arguments[0]) : "<\(hexList(link.arguments))>"
