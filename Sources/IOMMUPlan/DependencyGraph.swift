@@ -23,9 +23,9 @@ public struct DependencyGraph: Sendable {
     }.sorted { $0[0] < $1[0] }
   }
 
-  /// Tarjan's algorithm, iterative so that deep chains cannot overflow the
-  /// stack.
-  private func components() -> [[NodeID]] {
+  /// Strongly connected components (Tarjan's algorithm, iterative so that
+  /// deep chains cannot overflow the stack).
+  public func components() -> [[NodeID]] {
     var index: [NodeID: Int] = [:]
     var low: [NodeID: Int] = [:]
     var onStack = Set<NodeID>()

@@ -29,20 +29,29 @@ public enum DiagnosticCode: String, CaseIterable, Sendable {
   case mixedSMMUBindings = "mixed_smmu_bindings"
   case masterInTwoSMMUs = "master_in_two_smmus"
   case dependencyCycle = "dependency_cycle"
+  case supplierCycle = "supplier_cycle"
+  case streamIDConflict = "stream_id_conflict"
+  case streamIDShared = "stream_id_shared"
+  case legacyBindingRequiresBuiltinSMMU = "legacy_binding_requires_builtin_smmu"
+  case bootModuleMissing = "boot_module_missing"
+  case bootModuleOrder = "boot_module_order"
+  case bootDeviceUnknown = "boot_device_unknown"
 
   public var defaultSeverity: Severity {
     switch self {
-    case .iommuMapLegacyQuirk, .iommuUnknownDriver, .iommuMapZeroLength:
+    case .iommuMapLegacyQuirk, .iommuUnknownDriver, .iommuMapZeroLength, .supplierCycle,
+      .streamIDShared:
       .note
     case .duplicatePhandle, .partialCell, .iommusTooManyArgs, .iommusEntriesAfterEmpty,
       .iommusUnderPCIHost, .iommuDisabled, .iommuMapOverlap, .iommuMapLayoutDiffers,
-      .iommuMapBadMask, .masterInTwoSMMUs:
+      .iommuMapBadMask, .masterInTwoSMMUs, .streamIDConflict:
       .warning
     case .iommusUnknownPhandle, .iommusMissingCells, .iommusEntryOverrun, .iommuMapBadLength,
       .iommuMapUnknownPhandle, .iommuMapMaskIgnoresRIDBase, .iommuMapMultiIDRange,
       .iommuMapTooManyCells, .iommuCellsUnexpected, .mmuMastersUnknownPhandle,
       .mmuMastersMissingStreamIDCells, .mmuMastersEntryOverrun, .mmuMastersWithGenericConsumers,
-      .mixedSMMUBindings, .dependencyCycle:
+      .mixedSMMUBindings, .dependencyCycle, .legacyBindingRequiresBuiltinSMMU, .bootModuleMissing,
+      .bootModuleOrder, .bootDeviceUnknown:
       .error
     }
   }
@@ -106,6 +115,20 @@ public enum DiagnosticCode: String, CaseIterable, Sendable {
       "a master appears in the `mmu-masters` of two SMMUs; the first SMMU bound wins"
     case .dependencyCycle:
       "IOMMU references form a cycle"
+    case .supplierCycle:
+      "an IOMMU's fw_devlink suppliers form a cycle; fw_devlink relaxes it and orders none of it"
+    case .streamIDConflict:
+      "two masters use one stream ID on an SMMUv3 or virtio-iommu: the second to probe has none"
+    case .streamIDShared:
+      "two masters match one stream ID on arm-smmu v1/v2: they share one IOMMU group"
+    case .legacyBindingRequiresBuiltinSMMU:
+      "legacy `mmu-masters` needs arm-smmu built in with ARM_SMMU_LEGACY_DT_BINDINGS"
+    case .bootModuleMissing:
+      "a module a boot device needs behind its IOMMU is missing from the module list"
+    case .bootDeviceUnknown:
+      "a `--boot-device` names no node (by path or label) in this tree"
+    case .bootModuleOrder:
+      "the module list loads a module before one it needs"
     }
   }
 }

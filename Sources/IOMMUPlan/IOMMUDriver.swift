@@ -19,6 +19,12 @@ public struct IOMMUDriver: Hashable, Sendable {
 
   public var isTristate: Bool { module != nil }
 
+  /// qcom_iommu, mtk_iommu(_v1) and apple-dart fail `of_xlate` with -EINVAL
+  /// unless the specifier has exactly one cell.
+  public var rejectsOtherCellCounts: Bool {
+    ["qcom-iommu", "mtk-iommu", "mtk-iommu-v1", "apple-dart"].contains(name)
+  }
+
   init(
     _ name: String, kconfig: String, module: String?, cells: [Int], xlate: Bool = true,
     compatibles: [String], onlyWithCells: [String] = []

@@ -22,33 +22,34 @@ public enum JSONRenderer {
         ])
       ),
       ("kernel_version", .string(report.kernel.description)),
-      ("iommus", .array(report.iommus.map(iommu))),
+      ("iommus", .array(report.iommus.map { iommu($0, report.plan) })),
       ("links", .array(report.links.map(link))),
-      ("plan", .null),
+      ("plan", plan(report.plan)),
       ("diagnostics", .array(report.diagnostics.map(diagnostic))),
     ])
   }
 
-  private static func iommu(_ iommu: IOMMU) -> JSONValue {
-    .object([
+  private static func iommu(_ iommu: IOMMU, _ plan: Plan) -> JSONValue {
+    let name = iommu.driver.map { $0.module.map(moduleKey) ?? "CONFIG_\($0.kconfig)" }
+    let mode = plan.assumptions.drivers.first { $0.module == name }?.mode.rawValue ?? "unknown"
+    return .object([
       ("path", .string(iommu.path)),
       ("label", .optional(iommu.label)),
       ("compatible", .array(iommu.compatible.map(JSONValue.string))),
       ("available", .bool(iommu.isAvailable)),
       ("iommu_cells", iommu.iommuCells.map(JSONValue.number) ?? .null),
       ("binding", .string(iommu.binding.rawValue)),
-      ("driver", iommu.driver.map(driver) ?? .null),
+      ("driver", iommu.driver.map { driver($0, mode: mode) } ?? .null),
     ])
   }
 
-  private static func driver(_ driver: IOMMUDriver) -> JSONValue {
+  private static func driver(_ driver: IOMMUDriver, mode: String) -> JSONValue {
     .object([
       ("name", .string(driver.name)),
       ("kconfig", .string(driver.kconfig)),
       ("module", .optional(driver.module)),
       ("tristate", .bool(driver.isTristate)),
-      // The planner (a later schema addition) fills this from a kernel build.
-      ("mode", .string("unknown")),
+      ("mode", .string(mode)),
     ])
   }
 
@@ -77,6 +78,63 @@ public enum JSONRenderer {
       ("path", .optional(diagnostic.path)),
       ("property", .optional(diagnostic.property)),
       ("message", .string(diagnostic.message)),
+    ])
+  }
+
+  static func plan(_ plan: Plan) -> JSONValue {
+    let assumptions = plan.assumptions
+    var members: [(String, JSONValue)] = [
+      (
+        "assumptions",
+        .object([
+          ("kernel_version", .string(assumptions.kernelVersion.description)),
+          ("modules", .bool(assumptions.modules)),
+          ("deferred_probe_timeout_s", .number(assumptions.deferredProbeTimeout)),
+          ("fw_devlink_strict", .bool(assumptions.fwDevlinkStrict)),
+          ("legacy_dt_bindings", .bool(assumptions.legacyBindings)),
+          (
+            "drivers",
+            .array(
+              assumptions.drivers.map {
+                .object([
+                  ("module", .string($0.module)), ("mode", .string($0.mode.rawValue)),
+                  ("source", .string($0.source.rawValue)),
+                ])
+              })
+          ),
+          ("notes", .array(assumptions.notes.map(JSONValue.string))),
+        ])
+      ),
+      ("consumers", .array(plan.consumers.map(consumer))),
+      ("load_order", .array(plan.loadOrder.map(load))),
+    ]
+    if let boot = plan.bootModules { members.append(("boot_modules", .array(boot.map(load)))) }
+    return .object(members)
+  }
+
+  private static func consumer(_ consumer: Plan.Consumer) -> JSONValue {
+    .object([
+      ("device", .string(consumer.device)),
+      ("property", .string(consumer.property.rawValue)),
+      ("outcome", .string(consumer.outcome.rawValue)),
+      ("reason", .string(consumer.reason)),
+      (
+        "waits_for",
+        .array(
+          consumer.waitsFor.map {
+            .object([("iommu", .string($0.iommu)), ("module", .optional($0.module))])
+          })
+      ),
+      ("stream_ids", .array(consumer.streamIDs.map(JSONValue.number))),
+    ])
+  }
+
+  private static func load(_ load: Plan.ModuleLoad) -> JSONValue {
+    .object([
+      ("module", .string(load.module)),
+      ("path", .optional(load.path)),
+      ("provides", .array(load.provides.map(JSONValue.string))),
+      ("needs", .array(load.needs.map(JSONValue.string))),
     ])
   }
 }

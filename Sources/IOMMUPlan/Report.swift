@@ -1,7 +1,8 @@
 import DeviceTree
 
 /// What iommu-plan knows about one input file: the IOMMU inventory, every
-/// link as the kernel parses it, and the findings.
+/// link as the kernel parses it, the plan for one kernel build, and the
+/// findings.
 public struct Report: Sendable {
   public struct Input: Sendable {
     /// The file as the user named it.
@@ -17,11 +18,18 @@ public struct Report: Sendable {
   public let iommus: [IOMMU]
   /// Sorted by consumer path, property, then index.
   public let links: [Link]
+  public let plan: Plan
   /// Sorted by path (file-level first), then code.
   public let diagnostics: [Diagnostic]
 
   public init(tree: DeviceTree, inputPath: String, kernel: KernelVersion = .newest) {
-    var analysis = Analysis(tree: tree, kernel: kernel)
+    self.init(tree: tree, inputPath: inputPath, build: KernelBuild(version: kernel))
+  }
+
+  public init(
+    tree: DeviceTree, inputPath: String, build: KernelBuild, request: PlanRequest = PlanRequest()
+  ) {
+    var analysis = Analysis(tree: tree, kernel: build.version)
     for node in tree.nodes {
       IommusBinding.read(node.id, &analysis)
       IOMMUMapBinding.read(node.id, &analysis)
@@ -29,11 +37,13 @@ public struct Report: Sendable {
     }
     let inventory = Self.inventory(analysis)
     SystemChecks.run(inventory, &analysis)
+    plan = PlanBuilder.build(
+      analysis: &analysis, inventory: inventory, build: build, request: request)
 
     input = Input(
       path: inputPath, model: tree.root.property("model")?.strings.first,
       compatible: tree.root.compatible)
-    self.kernel = kernel
+    kernel = build.version
     iommus = inventory
     links = analysis.links.sorted(by: Link.ordered)
     diagnostics = analysis.diagnostics.sorted(by: Diagnostic.ordered)

@@ -9,15 +9,14 @@ struct ReportCommand: ParsableCommand {
     abstract: "Print the IOMMU report of each device tree (the default command)."
   )
 
-  @Option(help: "Output format: text, or json (an array when several files are given).")
+  @Option(
+    help: """
+      Output format: text, json (an array when several files are given), dot, mermaid, or \
+      modules-load (the plan's module order, one per line).
+      """)
   var format: OutputFormat = .text
 
-  @Option(
-    help: ArgumentHelp(
-      "Apply the parsing rules of this kernel release (X.Y).",
-      discussion: "Before 7.2, iommu-map is read as fixed 4-cell entries.",
-      valueName: "X.Y"))
-  var kernelVersion: KernelVersionArgument?
+  @OptionGroup var build: BuildOptions
 
   @Argument(help: "Device trees: .dtb files, .dts files (compiled with dtc), or - for stdin.")
   var files: [String]
@@ -27,13 +26,21 @@ struct ReportCommand: ParsableCommand {
   }
 
   func run() throws {
-    let kernel = kernelVersion?.version ?? .newest
+    let kernel: KernelBuild
+    let request: PlanRequest
+    do {
+      kernel = try build.kernelBuild()
+      request = try build.request()
+    } catch {
+      FileHandle.standardError.write(Data("iommu-plan: \(error)\n".utf8))
+      throw ExitCode(2)
+    }
     var reports: [Report] = []
     var unreadable = false
     for file in files {
       do {
         let tree = try TreeFile(file).load()
-        reports.append(Report(tree: tree, inputPath: file, kernel: kernel))
+        reports.append(Report(tree: tree, inputPath: file, build: kernel, request: request))
       } catch {
         FileHandle.standardError.write(Data("iommu-plan: \(error)\n".utf8))
         unreadable = true
@@ -47,6 +54,12 @@ struct ReportCommand: ParsableCommand {
         ? "" : JSONRenderer.render(reports, asArray: files.count > 1)
     case .text:
       output = reports.map(TextRenderer.render).joined(separator: "\n")
+    case .dot:
+      output = reports.map(DOTRenderer.render).joined(separator: "\n")
+    case .mermaid:
+      output = reports.map(MermaidRenderer.render).joined(separator: "\n")
+    case .modulesLoad:
+      output = reports.map(ModulesLoadRenderer.render).joined(separator: "\n")
     }
     FileHandle.standardOutput.write(Data(output.utf8))
     if unreadable { throw ExitCode(2) }

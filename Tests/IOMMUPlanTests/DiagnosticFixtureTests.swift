@@ -187,7 +187,7 @@ import Testing
 
   @Test func maskIgnoringRIDBaseNamesTheOffendingBits() throws {
     let report = try makeReport("iommu_map_mask_ignores_rid_base.dts")
-    let finding = try #require(single(report.diagnostics))
+    let finding = try #require(single(findings(report, .iommuMapMaskIgnoresRIDBase)))
     #expect(finding.code == .iommuMapMaskIgnoresRIDBase)
     #expect(finding.message.hasPrefix("entry 1 (rid-base 0x106, length 0x1)"))
     #expect(finding.message.contains("bits 0x6 are outside iommu-map-mask 0xfff8"))
@@ -524,7 +524,7 @@ import Testing
 private let cleanFixtures: [String: [String]] = [
   "clean-smmuv3-pcie.dts": [
     "/dma-controller@2a100000 iommus[0] -> /iommu@2b400000 [0x10000]",
-    "/pcie@40000000 iommu-map[0] -> /iommu@2b400000 [0x0] rids 0x0+0x10000 & 0xfff8",
+    "/pcie@40000000 iommu-map[0] -> /iommu@2b400000 [0x0] rids 0x0+0x10000 & 0xffff",
   ],
   "clean-mmu500-masters.dts": [
     "/ufshc@1d84000 iommus[0] -> /iommu@15000000 [0x100 0xf]",
@@ -571,7 +571,7 @@ private func fixtureSource(_ name: String) throws -> String {
 }
 
 private func makeReport(_ name: String, kernel: KernelVersion = .newest) throws -> Report {
-  Report(tree: try Fixtures.tree(name), inputPath: name, kernel: kernel)
+  try FixtureBuild.report(name, kernel: kernel)
 }
 
 /// A report on a fixture with one piece of text (which must occur exactly once) replaced.

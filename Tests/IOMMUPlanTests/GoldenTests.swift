@@ -40,7 +40,10 @@ import Testing
     // The golden must also be valid JSON with the contract's top-level keys.
     let object = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any]
     #expect(object?["schema_version"] as? Int == 1)
-    #expect(object?["plan"] is NSNull)
+    let plan = object?["plan"] as? [String: Any]
+    #expect(plan?["assumptions"] is [String: Any])
+    #expect(plan?["consumers"] is [Any])
+    #expect(plan?["load_order"] is [Any])
     let keys = Set(object.map { Array($0.keys) } ?? [])
     #expect(keys.isSuperset(of: ["input", "iommus", "links", "diagnostics"]))
   }
