@@ -15,7 +15,7 @@ FORMAT   := $(SWIFT) format lint --strict --recursive Sources Tests Package.swif
 all: build
 
 deps:
-	@missing=""; for p in libfdt-dev device-tree-compiler; do \
+	@missing=""; for p in libfdt-dev device-tree-compiler kmod graphviz; do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing$$missing"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing >/dev/null; fi

@@ -10,15 +10,17 @@ public enum DOTRenderer {
 
   public static func render(_ report: Report) -> String {
     var out = "digraph \(quoted(report.input.path)) {\n"
-    out += "  rankdir=LR;\n  node [shape=box, style=filled, fillcolor=white, fontname=\"monospace\"];\n"
+    out +=
+      "  rankdir=LR;\n  node [shape=box, style=filled, fillcolor=white, fontname=\"monospace\"];\n"
     let modes = Dictionary(
       report.plan.assumptions.drivers.map { ($0.module, $0.mode.rawValue) },
       uniquingKeysWith: { first, _ in first })
     for (index, iommu) in report.iommus.enumerated() {
-      let driver = iommu.driver.map { driver in
-        let key = driver.module.map(moduleKey) ?? "CONFIG_\(driver.kconfig)"
-        return "\(driver.name), \(modes[key] ?? "unknown")"
-      } ?? "no known driver"
+      let driver =
+        iommu.driver.map { driver in
+          let key = driver.module.map(moduleKey) ?? "CONFIG_\(driver.kconfig)"
+          return "\(driver.name), \(modes[key] ?? "unknown")"
+        } ?? "no known driver"
       let status = iommu.isAvailable ? "" : ", disabled"
       out += "  subgraph \"cluster_\(index)\" {\n"
       out += "    label=\(quoted("\(iommu.label ?? iommu.path)\n\(driver)\(status)"));\n"

@@ -27,7 +27,9 @@ public enum Explanation {
       out += "  \(step). \(text)\n     rule: \(rule)\n"
     }
     for consumer in consumers {
-      let links = report.links.filter { $0.consumerPath == path && $0.property == consumer.property }
+      let links = report.links.filter {
+        $0.consumerPath == path && $0.property == consumer.property
+      }
       for link in links {
         let iommu = tree[link.supplier]
         line(
@@ -56,12 +58,14 @@ public enum Explanation {
           let modes = modules.map { "\($0): \(build.mode(ofModule: $0).0.rawValue)" }
           line(
             "\(iommu.path) needs \(tree[edge.device].path) through \(edge.property)"
-              + (modes.isEmpty ? " (no module alias: assumed built in)" : " (\(modes.joined(separator: ", ")))"),
+              + (modes.isEmpty
+                ? " (no module alias: assumed built in)" : " (\(modes.joined(separator: ", ")))"),
             "fw_devlink makes \(edge.property) a mandatory supplier link: the IOMMU cannot probe "
               + "before that device")
         }
       }
-      line("outcome: \(consumer.outcome.rawValue): \(consumer.reason)", outcomeRule(consumer.outcome))
+      line(
+        "outcome: \(consumer.outcome.rawValue): \(consumer.reason)", outcomeRule(consumer.outcome))
       out += "  to change it: \(remedy(consumer))\n"
     }
     return out
@@ -112,7 +116,8 @@ public enum Explanation {
       return "move to the generic binding (iommus = <&smmu SID>) so it works with a modular "
         + "arm-smmu"
     case .unknown:
-      return "check the IOMMU's compatible; a module alias (--modules-dir) would identify its driver"
+      return
+        "check the IOMMU's compatible; a module alias (--modules-dir) would identify its driver"
     }
   }
 }

@@ -84,7 +84,9 @@ public struct ModuleIndex: Sendable {
     var aliases: [(String, String)] = []
     for line in try read("modules.alias", required: true).split(separator: "\n") {
       let words = line.split(separator: " ")
-      if words.count == 3, words[0] == "alias" { aliases.append((String(words[1]), String(words[2]))) }
+      if words.count == 3, words[0] == "alias" {
+        aliases.append((String(words[1]), String(words[2])))
+      }
     }
     return ModuleIndex(
       release: base.lastPathComponent, builtin: builtin, paths: paths,

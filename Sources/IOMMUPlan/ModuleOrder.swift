@@ -11,8 +11,9 @@ struct ModuleOrder {
   init(build: KernelBuild) { self.build = build }
 
   /// Adds a module and everything it depends on (transitively).
-  mutating func add(_ module: String, needing suppliers: [String] = [], provides iommu: String? = nil)
-  {
+  mutating func add(
+    _ module: String, needing suppliers: [String] = [], provides iommu: String? = nil
+  ) {
     needs[module, default: []].formUnion(suppliers.filter { $0 != module })
     if let iommu { provides[module, default: []].insert(iommu) }
     var queue = [module] + suppliers

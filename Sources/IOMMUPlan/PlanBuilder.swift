@@ -39,7 +39,8 @@ enum PlanBuilder {
 
     var order = ModuleOrder(build: build)
     var referenced = Set<NodeID>()
-    for link in analysis.links where link.property != .mmuMasters && analysis.isEnabled(link.consumer) {
+    for link in analysis.links
+    where link.property != .mmuMasters && analysis.isEnabled(link.consumer) {
       referenced.insert(link.supplier)
     }
     for iommu in inventory where referenced.contains(iommu.node) && iommu.isAvailable {
@@ -124,7 +125,8 @@ enum PlanBuilder {
       guard let here = position[load.module] else {
         analysis.report(
           .bootModuleMissing, nil, nil,
-          "\(list.file) lacks \(load.module)\(load.provides.isEmpty ? "" : " (provides \(load.provides.joined(separator: ", ")))")")
+          "\(list.file) lacks \(load.module)\(load.provides.isEmpty ? "" : " (provides \(load.provides.joined(separator: ", ")))")"
+        )
         continue
       }
       for need in load.needs {

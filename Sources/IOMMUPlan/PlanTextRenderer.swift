@@ -5,7 +5,8 @@ enum PlanTextRenderer {
     let a = plan.assumptions
     let timeout = a.deferredProbeTimeout < 0 ? "forever" : "\(a.deferredProbeTimeout) s"
     var out = "plan: kernel \(a.kernelVersion), modules \(a.modules ? "on" : "off"), "
-    out += "deferred_probe_timeout \(timeout), fw_devlink.strict \(a.fwDevlinkStrict ? "on" : "off")\n"
+    out +=
+      "deferred_probe_timeout \(timeout), fw_devlink.strict \(a.fwDevlinkStrict ? "on" : "off")\n"
     if !a.drivers.isEmpty {
       let drivers = a.drivers.map { "\($0.module) \($0.mode.rawValue) (\($0.source.rawValue))" }
       out += "  drivers: \(drivers.joined(separator: ", "))\n"

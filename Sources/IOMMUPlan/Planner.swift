@@ -157,8 +157,12 @@ struct Planner {
     let iommu = tree[link.supplier]
     guard iommu.isAvailable else {
       return (
-        [], (.noIOMMU, "\(link.property.rawValue)[\(link.index)] reaches \(iommu.path), which is "
-          + "disabled: it probes without an IOMMU")
+        [],
+        (
+          .noIOMMU,
+          "\(link.property.rawValue)[\(link.index)] reaches \(iommu.path), which is "
+            + "disabled: it probes without an IOMMU"
+        )
       )
     }
     let readiness = resolver.readiness(of: link.supplier)
@@ -173,8 +177,12 @@ struct Planner {
         link.arguments.count != 1
       {
         return (
-          waits, (.unprotected, "\(driver.name)'s of_xlate rejects a \(link.arguments.count)-cell "
-            + "specifier: it probes without translation")
+          waits,
+          (
+            .unprotected,
+            "\(driver.name)'s of_xlate rejects a \(link.arguments.count)-cell "
+              + "specifier: it probes without translation"
+          )
         )
       }
       return (waits, nil)
@@ -186,7 +194,8 @@ struct Planner {
     guard build.modulesEnabled else { return "right after late_initcall" }
     let timeout = build.deferredProbeTimeout
     if timeout < 0 { return "never (deferred_probe_timeout=-1: it waits forever)" }
-    return timeout == 0 ? "at late_initcall" : "once the deferred-probe timeout (\(timeout) s) fires"
+    return timeout == 0
+      ? "at late_initcall" : "once the deferred-probe timeout (\(timeout) s) fires"
   }
 
   private func legacy(_ node: NodeID, _ links: [Link]) -> Plan.Consumer {

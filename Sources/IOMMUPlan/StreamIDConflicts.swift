@@ -110,7 +110,8 @@ struct StreamIDConflicts {
   private func reportFolding(_ claim: Claim, exclusive: Bool, _ analysis: inout Analysis) {
     guard let range = claim.link.range, let mask = range.mask, range.length > 1 else { return }
     let span = UInt64(range.length - 1)
-    let varying = UInt32(truncatingIfNeeded: (UInt64(1) << UInt64(64 - span.leadingZeroBitCount)) - 1)
+    let varying = UInt32(
+      truncatingIfNeeded: (UInt64(1) << UInt64(64 - span.leadingZeroBitCount)) - 1)
     let folded = varying & ~mask
     guard folded != 0 else { return }
     let effect =

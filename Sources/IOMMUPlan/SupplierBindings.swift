@@ -8,33 +8,34 @@ import DeviceTree
 /// `fw_devlink.strict=1` do they order probing.
 enum SupplierBindings {
   /// Property name -> `#cells` property of the target (nil: plain phandles).
-  private static let simple: [(String, String?, optional: Bool)] = [
-    ("clocks", "#clock-cells", false),
-    ("interconnects", "#interconnect-cells", false),
-    ("iommus", "#iommu-cells", true),
-    ("mboxes", "#mbox-cells", false),
-    ("io-channels", "#io-channel-cells", false),
-    ("io-backends", "#io-backend-cells", false),
-    ("dmas", "#dma-cells", true),
-    ("power-domains", "#power-domain-cells", false),
-    ("hwlocks", "#hwlock-cells", false),
-    ("extcon", nil, false),
-    ("nvmem-cells", nil, false),
-    ("phys", "#phy-cells", false),
-    ("wakeup-parent", nil, false),
-    ("pwms", "#pwm-cells", false),
-    ("resets", "#reset-cells", false),
-    ("leds", nil, false),
-    ("backlight", nil, false),
-    ("panel", nil, false),
-    ("msi-parent", "#msi-cells", false),
-    ("pses", "#pse-cells", false),
-    ("power-supplies", nil, false),
-    ("gpio", "#gpio-cells", false),
-    ("gpios", "#gpio-cells", false),
-    ("interrupts-extended", "#interrupt-cells", false),
-    ("access-controllers", "#access-controller-cells", false),
-  ] + (0...8).map { ("pinctrl-\($0)", nil, false) }
+  private static let simple: [(String, String?, optional: Bool)] =
+    [
+      ("clocks", "#clock-cells", false),
+      ("interconnects", "#interconnect-cells", false),
+      ("iommus", "#iommu-cells", true),
+      ("mboxes", "#mbox-cells", false),
+      ("io-channels", "#io-channel-cells", false),
+      ("io-backends", "#io-backend-cells", false),
+      ("dmas", "#dma-cells", true),
+      ("power-domains", "#power-domain-cells", false),
+      ("hwlocks", "#hwlock-cells", false),
+      ("extcon", nil, false),
+      ("nvmem-cells", nil, false),
+      ("phys", "#phy-cells", false),
+      ("wakeup-parent", nil, false),
+      ("pwms", "#pwm-cells", false),
+      ("resets", "#reset-cells", false),
+      ("leds", nil, false),
+      ("backlight", nil, false),
+      ("panel", nil, false),
+      ("msi-parent", "#msi-cells", false),
+      ("pses", "#pse-cells", false),
+      ("power-supplies", nil, false),
+      ("gpio", "#gpio-cells", false),
+      ("gpios", "#gpio-cells", false),
+      ("interrupts-extended", "#interrupt-cells", false),
+      ("access-controllers", "#access-controller-cells", false),
+    ] + (0...8).map { ("pinctrl-\($0)", nil, false) }
 
   /// The nodes `node` names as suppliers, each with the property naming it.
   static func suppliers(of node: NodeID, in tree: DeviceTree, strict: Bool) -> [(

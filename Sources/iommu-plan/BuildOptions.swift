@@ -17,7 +17,9 @@ struct BuildOptions: ParsableArguments {
   @Option(help: "A /lib/modules/<release> directory (modules.builtin, .alias, .dep, .softdep).")
   var modulesDir: String?
 
-  @Option(name: .customLong("module"), help: "Treat this driver (module name or Kconfig symbol) as a module.")
+  @Option(
+    name: .customLong("module"),
+    help: "Treat this driver (module name or Kconfig symbol) as a module.")
   var modules: [String] = []
 
   @Option(name: .customLong("builtin"), help: "Treat this driver as built in.")

@@ -225,3 +225,13 @@ if [[ $rc -ne 0 ]]; then
 fi
 
 "${counter[@]}" --tool-json "$out" --tool-rc "$rc" --tool-time "$elapsed" "${files[@]}"
+
+# The planner against the package's own kernel build (needs depmod's
+# modules.alias; CI installs kmod, so a missing one is a failure there).
+config=$(ls "$root"/boot/config-* 2>/dev/null | head -n 1)
+moddir=$(ls -d "$root"/lib/modules/*/ 2>/dev/null | head -n 1)
+if [[ -z $config || -z $moddir || ! -e ${moddir}modules.alias ]]; then
+  skip "plan check needs boot/config-* and lib/modules/*/modules.alias (install kmod for depmod)"
+fi
+python3 "$here/plan_check.py" --binary "$bin" --base "$base" --config "$config" \
+  --modules-dir "${moddir%/}" "${files[@]}"

@@ -49,14 +49,18 @@ enum FixtureBuild {
       : ModuleIndex(
         release: "fixture", builtin: builtin,
         paths: Dictionary(
-          uniqueKeysWithValues: Set(aliases.map(\.module) + dependencies.keys
-            + dependencies.values.flatMap { $0 }).subtracting(builtin).map {
-              ($0, "kernel/fixture/\($0).ko")
-            }),
+          uniqueKeysWithValues: Set(
+            aliases.map(\.module) + dependencies.keys
+              + dependencies.values.flatMap { $0 }
+          ).subtracting(builtin).map {
+            ($0, "kernel/fixture/\($0).ko")
+          }),
         dependencies: dependencies, aliases: aliases)
     let build = KernelBuild(
-      version: kernel, config: config.isEmpty ? nil : KernelConfig(text: config.joined(separator: "\n")),
-      modules: modules, overrides: overrides, deferredProbeTimeout: timeout, fwDevlinkStrict: strict)
+      version: kernel,
+      config: config.isEmpty ? nil : KernelConfig(text: config.joined(separator: "\n")),
+      modules: modules, overrides: overrides, deferredProbeTimeout: timeout, fwDevlinkStrict: strict
+    )
     return (build, request)
   }
 

@@ -49,6 +49,32 @@ import Testing
   }
 
   @Test(arguments: samples)
+  func graphs(sample: String) throws {
+    let report = try Self.report(sample)
+    let name = sample.replacingOccurrences(of: ".dts", with: "")
+    for (output, ext) in [
+      (DOTRenderer.render(report), "dot"), (MermaidRenderer.render(report), "mmd"),
+      (ModulesLoadRenderer.render(report), "modules.load"),
+    ] {
+      let file = Self.golden.appendingPathComponent("\(name).\(ext)")
+      if let difference = Golden.compare(output, file: file) { Issue.record("\(difference)") }
+    }
+  }
+
+  /// The DOT must be something Graphviz accepts (make test installs it).
+  @Test(arguments: samples)
+  func dotRendersWithGraphviz(sample: String) throws {
+    let directory = try Fixtures.scratchDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let file = directory.appendingPathComponent("graph.dot")
+    try DOTRenderer.render(try Self.report(sample)).write(
+      to: file, atomically: true, encoding: .utf8)
+    let result = try Fixtures.run(
+      "dot", ["-Tsvg", "-o", directory.appendingPathComponent("g.svg").path, file.path])
+    #expect(result.status == 0, "dot -Tsvg failed (is graphviz installed?): \(result.stderr)")
+  }
+
+  @Test(arguments: samples)
   func outputIsDeterministic(sample: String) throws {
     let first = try Self.report(sample)
     let second = try Self.report(sample)
