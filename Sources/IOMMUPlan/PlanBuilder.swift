@@ -48,12 +48,13 @@ enum PlanBuilder {
       let suppliers = readiness.modules.filter { $0 != readiness.driverModule }
       for module in suppliers { order.add(module) }
       if let module = readiness.driverModule {
-        order.add(module, needing: suppliers, provides: iommu.path)
+        order.add(module, after: suppliers, provides: iommu.path)
       }
     }
     var boot: [Plan.ModuleLoad]?
     if !bootNodes.isEmpty {
-      boot = bootModules(bootNodes, consumers, &planner, &order, &analysis)
+      var bootOrder = order
+      boot = bootModules(bootNodes, consumers, &planner, &bootOrder, &analysis)
       if let list = request.modulesLoad, let boot {
         check(list, against: boot, &analysis)
       }
@@ -106,7 +107,7 @@ enum PlanBuilder {
       for module in suppliers { order.add(module) }
       for module in planner.resolver.driverModules(of: node)
       where planner.build.mode(ofModule: module).0 == .module {
-        order.add(module, needing: suppliers)
+        order.add(module, after: suppliers)
         wanted.insert(module)
       }
       wanted.formUnion(suppliers)
@@ -149,7 +150,7 @@ enum PlanBuilder {
       let name = driver.module.map(moduleKey) ?? "CONFIG_\(driver.kconfig)"
       drivers[name] = Plan.DriverAssumption(module: name, mode: mode, source: source)
     }
-    for module in order.needs.keys where drivers[module] == nil {
+    for module in order.modules where drivers[module] == nil {
       let (mode, source) = build.mode(ofModule: module)
       drivers[module] = Plan.DriverAssumption(module: module, mode: mode, source: source)
     }
