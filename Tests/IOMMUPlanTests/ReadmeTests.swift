@@ -30,7 +30,8 @@ import Testing
   }
 
   @Test func theTableListsNoOtherCode() {
-    let section = Self.readme.components(separatedBy: "\n## Diagnostics\n").last?
+    let section =
+      Self.readme.components(separatedBy: "\n## Diagnostics\n").last?
       .components(separatedBy: "\n## ").first ?? ""
     let listed = section.split(separator: "\n").filter { $0.hasPrefix("| `") }
       .compactMap { $0.split(separator: "`").dropFirst().first.map(String.init) }
