@@ -8,8 +8,8 @@ public enum TextRenderer {
     for iommu in report.iommus {
       out += "\n" + section(iommu, links: report.links.filter { $0.supplier == iommu.node })
     }
-    out += "\n" + PlanTextRenderer.render(report.plan)
     out += "\n" + findings(report)
+    out += "\n" + PlanTextRenderer.render(report.plan)
     return out
   }
 
