@@ -43,8 +43,13 @@ struct Planner {
     var result: [Plan.Consumer] = []
     let byConsumer = Dictionary(grouping: analysis.links) { ConsumerKey($0.consumer, $0.property) }
     var keys = Set(byConsumer.keys)
-    for node in tree.nodes where node.property("iommus") != nil {
-      if analysis.pciHost(above: node.id) == nil { keys.insert(ConsumerKey(node.id, .iommus)) }
+    for node in tree.nodes {
+      if node.property("iommus") != nil && analysis.pciHost(above: node.id) == nil {
+        keys.insert(ConsumerKey(node.id, .iommus))
+      }
+      if node.property(IOMMUMapBinding.property) != nil {
+        keys.insert(ConsumerKey(node.id, .iommuMap))
+      }
     }
     for key in keys.sorted() where analysis.isEnabled(key.node) {
       let links = (byConsumer[key] ?? []).sorted { $0.index < $1.index }
@@ -100,6 +105,14 @@ struct Planner {
     var waits = Set<Plan.Wait>()
     var finals: [(Plan.Outcome, String)] = []
     for link in links {
+      if link.range?.length == 0 {
+        finals.append(
+          (
+            .noIOMMU,
+            "entry \(link.index) has length 0 and matches no ID (boot firmware may fill it in)"
+          ))
+        continue
+      }
       let step = evaluate(link)
       waits.formUnion(step.waits)
       if let final = step.final { finals.append((final.0, "entry \(link.index): " + final.1)) }

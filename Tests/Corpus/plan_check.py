@@ -38,8 +38,8 @@ def expects_arm_smmu(report, consumer):
         key=lambda l: l["index"])
     for link in links:
         iommu = smmu.get(link["supplier"])
-        if iommu is None:
-            continue
+        if iommu is None or link.get("length") == 0:
+            continue  # a length-0 map entry matches no ID
         if not iommu["available"]:
             if consumer["property"] == "iommus":
                 return False  # the walk ends here
