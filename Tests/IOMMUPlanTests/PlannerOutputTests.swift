@@ -1,0 +1,212 @@
+import Foundation
+import IOMMUPlan
+import TestSupport
+import Testing
+
+/// The plan as people and scripts read it: `explain`, Graphviz, Mermaid, the text report and
+/// the JSON contract's PLAN object (json-output.md).
+@Suite struct PlannerOutputTests {
+  // MARK: - explain
+
+  @Test func explainWalksFromTheEntryThroughTheDriverAndSuppliersToTheOutcome() throws {
+    let (tree, build, report) = try PlanFixture.plan("plan-supplier-clock.dts")
+    let text = try #require(
+      Explanation.render(tree: tree, report: report, build: build, device: "/usb@a600000"))
+    let steps = [
+      "/usb@a600000 on kernel 7.2 (modules on, deferred_probe_timeout 10 s)",
+      "1. iommus[0] -> /iommu@15000000 <0x740 0x0>",
+      "2. driver arm-smmu: CONFIG_ARM_SMMU module (flag)",
+      "3. /iommu@15000000 needs /clock-controller@100000 through clocks (gcc_sdm845: module)",
+      "4. outcome: deferred: defers until arm_smmu, gcc_sdm845 load",
+      "to change it: put arm_smmu, gcc_sdm845 in the initramfs",
+    ]
+    var rest = Substring(text)
+    for step in steps {
+      let found = try #require(rest.range(of: step), "missing or out of order: \(step)\n\(text)")
+      rest = rest[found.upperBound...]
+    }
+    #expect(text.contains("-EPROBE_DEFER"))
+  }
+
+  @Test func explainStopsTheWalkAtADisabledIOMMU() throws {
+    let (tree, build, report) = try PlanFixture.plan("plan-no-iommu-walk-order.dts")
+    let text = try #require(
+      Explanation.render(tree: tree, report: report, build: build, device: "/gpu@2d000000"))
+    #expect(text.contains("1. iommus[0] -> /iommu@2b400000 <0x10>"))
+    #expect(text.contains("2. driver arm-smmu-v3: CONFIG_ARM_SMMU_V3 module (flag)"))
+    #expect(text.contains("3. iommus[1] -> /iommu@2b500000 <0x20>"))
+    #expect(text.contains("4. /iommu@2b500000 is disabled (status \"disabled\")"))
+    #expect(text.contains("5. outcome: no_iommu: waits for arm_smmu_v3, then iommus[1]"))
+  }
+
+  @Test func explainNamesALegacyMastersSMMU() throws {
+    let (tree, build, report) = try PlanFixture.plan("plan-legacy.dts")
+    let text = try #require(
+      Explanation.render(tree: tree, report: report, build: build, device: "/ethernet@e0700000"))
+    #expect(text.contains("mmu-masters[0] -> /iommu@e0a00000"))
+    #expect(text.contains("driver arm-smmu: CONFIG_ARM_SMMU builtin (flag)"))
+    #expect(text.contains("outcome: legacy: attached with an identity"))
+  }
+
+  @Test func explainFindsADeviceByLabel() throws {
+    let (tree, build, report) = try PlanFixture.plan("plan-boot-ufs.dts")
+    let text = try #require(
+      Explanation.render(tree: tree, report: report, build: build, device: "ufs_mem_hc"))
+    #expect(text.hasPrefix("/ufshc@1d84000 on kernel 7.2"))
+    #expect(text.contains("outcome: deferred"))
+  }
+
+  @Test func explainSaysWhenANodeIsNoConsumer() throws {
+    let (tree, build, report) = try PlanFixture.plan("plan-supplier-clock.dts")
+    let clock = try #require(
+      Explanation.render(
+        tree: tree, report: report, build: build, device: "/clock-controller@100000"))
+    #expect(clock.contains("not a consumer: it has no iommus, no iommu-map and is no mmu-masters"))
+    #expect(!clock.contains("outcome:"))
+    #expect(
+      Explanation.render(tree: tree, report: report, build: build, device: "/no-such@0") == nil)
+
+    let (tree2, build2, report2) = try PlanFixture.plan("plan-consumers.dts")
+    let disabled = try #require(
+      Explanation.render(tree: tree2, report: report2, build: build2, device: "/usb@50000000"))
+    #expect(disabled.contains("not a consumer"))
+    #expect(disabled.contains("the node is disabled"))
+  }
+
+  // MARK: - Graphviz
+
+  static let dotIsInstalled: Bool =
+    (try? Fixtures.run("dot", ["-V"]).status == 0) ?? false
+
+  static let fixtures: [String] = (try? PlanFixture.all()) ?? []
+
+  @Test(.enabled(if: dotIsInstalled, "needs Graphviz's dot"), arguments: fixtures)
+  func dotRendersEveryPlanWithGraphviz(fixture: String) throws {
+    let output = DOTRenderer.render(try PlanFixture.report(fixture))
+    let result = try Fixtures.run("dot", ["-Tsvg"], stdin: Data(output.utf8))
+    #expect(result.status == 0, "\(fixture): \(result.stderr)")
+    #expect(result.stdout.contains("<svg"))
+  }
+
+  @Test func dotColoursConsumersByOutcomeAndNamesEachDriverMode() throws {
+    let output = DOTRenderer.render(try PlanFixture.report("plan-streamid-smmuv3.dts"))
+    #expect(
+      output.contains(
+        "\"dev:/sata@50100000\" [label=\"/sata@50100000\\nunprotected\", fillcolor=tomato];"))
+    #expect(
+      output.contains(
+        "\"dev:/usb@50200000\" [label=\"/usb@50200000\\ntranslated\", fillcolor=palegreen];"))
+    #expect(output.contains("label=\"smmu\\narm-smmu-v3, builtin\";"))
+    #expect(
+      output.contains(
+        "\"dev:/sata@50100000\" -> \"iommu:/iommu@2b400000\" [label=\"iommus[0] <0x10>\"];"))
+  }
+
+  // MARK: - Mermaid
+
+  @Test(arguments: ["plan-streamid-smmuv3.dts", "plan-no-iommu-walk-order.dts", "plan-legacy.dts"])
+  func mermaidHasOneNodePerConsumerAndIOMMUAndEveryClass(fixture: String) throws {
+    let report = try PlanFixture.report(fixture)
+    let lines = MermaidRenderer.render(report).split(separator: "\n").map(String.init)
+    #expect(lines.first == "flowchart LR")
+    let iommuNodes = lines.filter { $0.contains("{{") }
+    #expect(iommuNodes.count == report.iommus.count)
+    for iommu in report.iommus {
+      #expect(iommuNodes.contains { $0.contains("\"\(iommu.path)") }, "\(iommu.path)")
+    }
+    let consumerNodes = lines.filter { $0.contains("\"]:::") }
+    #expect(consumerNodes.count == report.plan.consumers.count)
+    for consumer in report.plan.consumers {
+      let line =
+        "[\"\(consumer.device) \(consumer.outcome.rawValue)\"]:::\(consumer.outcome.rawValue)"
+      #expect(consumerNodes.contains { $0.hasSuffix(line) }, "\(line)")
+    }
+    #expect(lines.filter { $0.contains(" -->|") }.count == report.links.count)
+    let classes = lines.filter { $0.hasPrefix("  classDef ") }
+      .compactMap { $0.split(separator: " ").dropFirst().first.map(String.init) }
+    #expect(classes.sorted() == Plan.Outcome.allCases.map(\.rawValue).sorted())
+  }
+
+  // MARK: - Text
+
+  @Test func theTextReportGroupsDeferredDevicesByModuleAndStatesTheDeadline() throws {
+    let text = TextRenderer.render(try PlanFixture.report("plan-supplier-clock.dts"))
+    #expect(
+      text.contains(
+        "plan: kernel 7.2, modules on, deferred_probe_timeout 10 s, fw_devlink.strict off\n"))
+    #expect(text.contains("  defers until arm_smmu, gcc_sdm845 load (1):\n    /usb@a600000\n"))
+    #expect(text.contains("    deadline: unless they load within 10 s of late_initcall"))
+    #expect(text.contains("  load order: gcc_sdm845 -> arm_smmu\n"))
+    #expect(!text.contains("boot modules"))
+  }
+
+  @Test func theTextReportListsOtherOutcomesWithTheirReasons() throws {
+    let text = TextRenderer.render(try PlanFixture.report("plan-streamid-smmuv3.dts"))
+    #expect(
+      text.contains("  unprotected (1):\n    /sata@50100000: stream ID 0x10 on /iommu@2b400000"))
+    #expect(
+      text.contains(
+        "  translated from the first probe (2):\n    /dma-controller@50000000\n    /usb@50200000\n")
+    )
+    #expect(text.contains("  load order: nothing to load\n"))
+  }
+
+  @Test func theTextReportNamesTheBootModules() throws {
+    let build = PlannerModuleTests.ufsBuild + " boot=/ufshc@1d84000"
+    let text = TextRenderer.render(try PlanFixture.report("plan-boot-ufs.dts", build: build))
+    #expect(text.contains("  boot modules (initramfs): gcc_sdm845 -> arm_smmu -> ufs_qcom\n"))
+    let forever = TextRenderer.render(
+      try PlanFixture.report("plan-deferred-module.dts", build: "module=arm_smmu_v3 timeout=-1"))
+    #expect(forever.contains("deferred_probe_timeout forever"))
+  }
+
+  // MARK: - JSON (json-output.md, PLAN)
+
+  @Test func theJSONPlanHasTheContractsFields() throws {
+    let report = try PlanFixture.report("plan-supplier-clock.dts")
+    let object = try #require(
+      try JSONSerialization.jsonObject(
+        with: Data(JSONRenderer.render([report], asArray: false).utf8))
+        as? [String: Any])
+    let plan = try #require(object["plan"] as? [String: Any])
+    let assumptions = try #require(plan["assumptions"] as? [String: Any])
+    #expect(assumptions["kernel_version"] as? String == "7.2")
+    #expect(assumptions["modules"] as? Bool == true)
+    #expect(assumptions["deferred_probe_timeout_s"] as? Int == 10)
+    #expect(assumptions["fw_devlink_strict"] as? Bool == false)
+    let drivers = try #require(assumptions["drivers"] as? [[String: String]])
+    #expect(
+      drivers == [
+        ["module": "arm_smmu", "mode": "module", "source": "flag"],
+        ["module": "gcc_sdm845", "mode": "module", "source": "modules-dir"],
+      ])
+    let consumers = try #require(plan["consumers"] as? [[String: Any]])
+    let usb = try #require(consumers.first)
+    #expect(usb["device"] as? String == "/usb@a600000")
+    #expect(usb["outcome"] as? String == "deferred")
+    #expect((usb["reason"] as? String)?.contains("\n") == false)
+    #expect(usb["stream_ids"] as? [Int] == [0x740])
+    #expect(
+      usb["waits_for"] as? [[String: String]] == [
+        ["iommu": "/iommu@15000000", "module": "arm_smmu"],
+        ["iommu": "/iommu@15000000", "module": "gcc_sdm845"],
+      ])
+    let loads = try #require(plan["load_order"] as? [[String: Any]])
+    #expect(loads.map { $0["module"] as? String } == ["gcc_sdm845", "arm_smmu"])
+    #expect(loads.last?["needs"] as? [String] == ["gcc_sdm845"])
+    #expect(loads.last?["provides"] as? [String] == ["/iommu@15000000"])
+    #expect(plan["boot_modules"] == nil)
+  }
+
+  @Test func theJSONPlanHasBootModulesOnlyWithABootDevice() throws {
+    let build = PlannerModuleTests.ufsBuild + " boot=ufs_mem_hc"
+    let report = try PlanFixture.report("plan-boot-ufs.dts", build: build)
+    let object = try #require(
+      try JSONSerialization.jsonObject(
+        with: Data(JSONRenderer.render([report], asArray: false).utf8))
+        as? [String: Any])
+    let plan = try #require(object["plan"] as? [String: Any])
+    let boot = try #require(plan["boot_modules"] as? [[String: Any]])
+    #expect(boot.map { $0["module"] as? String } == ["gcc_sdm845", "arm_smmu", "ufs_qcom"])
+  }
+}
