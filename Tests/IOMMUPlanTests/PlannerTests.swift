@@ -84,3 +84,178 @@ enum PlanFixture {
     }
   }
 }
+
+/// Who is a consumer, the deadline the kernel build sets, fw_devlink.strict, and the
+/// fixtures themselves (kernel-semantics.md 2.1, 5.2, 5.3, 5.5).
+@Suite struct PlannerTests {
+  // MARK: - Which nodes are consumers
+
+  @Test func disabledNodesAndNodesUnderADisabledBusAreNotConsumers() throws {
+    let report = try PlanFixture.report("plan-consumers.dts")
+    let devices = report.plan.consumers.map(\.device)
+    #expect(!devices.contains("/usb@50000000"))
+    #expect(!devices.contains("/bus@60000000/mmc@60001000"))
+    // The links are still read (the JSON lists them); the planner leaves them out.
+    #expect(report.links.contains { $0.consumerPath == "/usb@50000000" })
+  }
+
+  @Test func aRootComplexWithIommusAndIommuMapIsTwoConsumers() throws {
+    let report = try PlanFixture.report("plan-consumers.dts")
+    #expect(
+      report.plan.consumers.map { "\($0.device) \($0.property.rawValue)" } == [
+        "/pcie@40000000 iommu-map", "/pcie@40000000 iommus",
+      ])
+    let own = try PlanFixture.consumer(report, "/pcie@40000000", .iommus)
+    let bus = try PlanFixture.consumer(report, "/pcie@40000000", .iommuMap)
+    #expect(own.streamIDs == [0x7f00])
+    #expect(bus.streamIDs == [0x0])
+    #expect(own.outcome == .translated)
+    #expect(bus.outcome == .translated)
+  }
+
+  @Test func aPCIEndpointIsConfiguredThroughTheRootComplexOnly() throws {
+    let report = try PlanFixture.report("plan-consumers.dts")
+    #expect(!report.plan.consumers.contains { $0.device == "/pcie@40000000/wifi@0,0" })
+    #expect(
+      PlanFixture.findings(report, .iommusUnderPCIHost) == ["/pcie@40000000/wifi@0,0:iommus"])
+  }
+
+  @Test func consumersAreSortedByDevicePath() throws {
+    for name in try PlanFixture.all() {
+      let devices = try PlanFixture.report(name).plan.consumers.map(\.device)
+      #expect(devices == devices.sorted(), "\(name)")
+    }
+  }
+
+  // MARK: - The deferred-probe deadline (5.2)
+
+  @Test(arguments: [
+    ("module=arm_smmu_v3", 10, "within 10 s of late_initcall"),
+    ("module=arm_smmu_v3 timeout=30", 30, "within 30 s of late_initcall"),
+    ("module=arm_smmu_v3 timeout=1", 1, "within 1 s of late_initcall"),
+  ])
+  func theDeadlineNamesTheTimeout(build: String, seconds: Int, words: String) throws {
+    let report = try PlanFixture.report("plan-deferred-module.dts", build: build)
+    let nic = try PlanFixture.consumer(report, "/ethernet@1c0000")
+    #expect(report.plan.assumptions.deferredProbeTimeout == seconds)
+    #expect(nic.outcome == .deferred)
+    #expect(nic.reason.contains(words))
+    #expect(nic.reason.contains("each driver registration re-arms the timer"))
+  }
+
+  @Test func aTimeoutOfZeroMeansTheModuleAlwaysLoadsTooLate() throws {
+    let report = try PlanFixture.report(
+      "plan-deferred-module.dts", build: "module=arm_smmu_v3 timeout=0")
+    let nic = try PlanFixture.consumer(report, "/ethernet@1c0000")
+    #expect(nic.outcome == .unprotected)
+    #expect(PlanFixture.waits(nic) == ["/iommu@2b400000 arm_smmu_v3"])
+    #expect(nic.reason.contains("deferred_probe_timeout is 0"))
+    #expect(nic.reason.contains("before any module loads"))
+  }
+
+  @Test func aTimeoutOfMinusOneWaitsForever() throws {
+    let report = try PlanFixture.report(
+      "plan-deferred-module.dts", build: "module=arm_smmu_v3 timeout=-1")
+    let nic = try PlanFixture.consumer(report, "/ethernet@1c0000")
+    #expect(report.plan.assumptions.deferredProbeTimeout == -1)
+    #expect(nic.outcome == .deferred)
+    #expect(PlanFixture.waits(nic) == ["/iommu@2b400000 arm_smmu_v3"])
+    #expect(nic.reason.contains("waits indefinitely (deferred_probe_timeout=-1)"))
+    #expect(!nic.reason.contains("within"))
+  }
+
+  @Test func kernel71TakesTheTimeoutFromKconfig() throws {
+    let build = "module=arm_smmu_v3 config=DRIVER_DEFERRED_PROBE_TIMEOUT=30"
+    let report = try PlanFixture.report(
+      "plan-deferred-module.dts", build: build, kernel: KernelVersion(7, 1))
+    let nic = try PlanFixture.consumer(report, "/ethernet@1c0000")
+    #expect(report.plan.assumptions.deferredProbeTimeout == 30)
+    #expect(nic.reason.contains("within 30 s of late_initcall"))
+
+    let forever = try PlanFixture.report(
+      "plan-deferred-module.dts",
+      build: "module=arm_smmu_v3 config=DRIVER_DEFERRED_PROBE_TIMEOUT=-1",
+      kernel: KernelVersion(7, 1))
+    #expect(forever.plan.assumptions.deferredProbeTimeout == -1)
+    #expect(
+      try PlanFixture.consumer(forever, "/ethernet@1c0000").reason.contains("waits indefinitely"))
+  }
+
+  @Test(arguments: [KernelVersion(6, 12), KernelVersion(6, 1)])
+  func kernels6xIgnoreTheKconfigTimeout(kernel: KernelVersion) throws {
+    let build = "module=arm_smmu_v3 config=DRIVER_DEFERRED_PROBE_TIMEOUT=30"
+    let report = try PlanFixture.report("plan-deferred-module.dts", build: build, kernel: kernel)
+    #expect(report.plan.assumptions.deferredProbeTimeout == 10)
+    #expect(
+      try PlanFixture.consumer(report, "/ethernet@1c0000").reason.contains(
+        "within 10 s of late_initcall"))
+  }
+
+  @Test func withoutModulesTheTimeoutIsZeroAndNothingIsLoaded() throws {
+    let report = try PlanFixture.report("plan-unprotected-no-modules.dts")
+    #expect(report.plan.assumptions.modules == false)
+    #expect(report.plan.assumptions.deferredProbeTimeout == 0)
+    #expect(report.plan.loadOrder.isEmpty)
+  }
+
+  // MARK: - fw_devlink.strict (5.3, 5.5 rule 5)
+
+  @Test func strictAddsTheDeviceLinkToTheReason() throws {
+    let report = try PlanFixture.report(
+      "plan-deferred-module.dts", build: "module=arm_smmu_v3 strict")
+    let nic = try PlanFixture.consumer(report, "/ethernet@1c0000")
+    #expect(report.plan.assumptions.fwDevlinkStrict)
+    #expect(nic.outcome == .deferred)
+    #expect(nic.reason.contains("fw_devlink.strict: also held by a device link"))
+
+    let relaxed = try PlanFixture.report("plan-deferred-module.dts")
+    #expect(relaxed.plan.assumptions.fwDevlinkStrict == false)
+    #expect(!(try PlanFixture.consumer(relaxed, "/ethernet@1c0000").reason.contains("device link")))
+  }
+
+  // MARK: - Assumptions
+
+  @Test func theAssumptionsSayWhereEachDriverModeCameFrom() throws {
+    let flagged = try PlanFixture.report("plan-unprotected-absent.dts")
+    #expect(
+      flagged.plan.assumptions.drivers.map { "\($0.module) \($0.mode) \($0.source)" } == [
+        "arm_smmu absent flag"
+      ])
+    let configured = try PlanFixture.report(
+      "plan-unprotected-absent.dts", build: "config=ARM_SMMU=n")
+    #expect(
+      configured.plan.assumptions.drivers.map { "\($0.module) \($0.mode) \($0.source)" } == [
+        "arm_smmu absent config"
+      ])
+    let defaults = try PlanFixture.report("plan-unprotected-absent.dts", build: "")
+    #expect(
+      defaults.plan.assumptions.drivers.map { "\($0.module) \($0.mode) \($0.source)" } == [
+        "arm_smmu module default"
+      ])
+    #expect(defaults.plan.assumptions.notes.contains { $0.contains("assumed modules") })
+    #expect(!configured.plan.assumptions.notes.contains { $0.contains("assumed modules") })
+  }
+
+  // MARK: - The fixtures
+
+  @Test func everyPlanFixtureSaysWhatTheKernelDoesAndIsSmall() throws {
+    let names = try PlanFixture.all()
+    #expect(names.count >= 30)
+    for name in names {
+      let lines = try PlanFixture.source(name).split(separator: "\n")
+      #expect(lines.first?.hasPrefix("// Linux: ") == true, "\(name) has no leading comment")
+      #expect(lines.count <= 40, "\(name) has \(lines.count) lines")
+      #expect(lines.contains("/dts-v1/;"), "\(name)")
+    }
+  }
+
+  @Test func everyPlanIsDeterministic() throws {
+    for name in try PlanFixture.all() {
+      let first = try PlanFixture.report(name)
+      let second = try PlanFixture.report(name)
+      #expect(
+        JSONRenderer.render([first], asArray: false)
+          == JSONRenderer.render([second], asArray: false), "\(name)")
+    }
+  }
+}
