@@ -8,8 +8,12 @@ struct IOMMUReadiness {
     case ready
     /// Ready once `modules` have loaded.
     case afterModules
-    /// Never takes its consumers (the reason says why).
+    /// Never registers, so its consumers wait until the deferred-probe
+    /// deadline (the reason says why).
     case never(String)
+    /// Registers, but gives its consumers no translation (omap-iommu has no
+    /// of_xlate): they go on without one as soon as it is there.
+    case rejects(String)
     /// No known driver and no module alias.
     case unknown(String)
   }
@@ -33,12 +37,18 @@ struct ReadinessResolver {
   /// Supplier edges between device nodes, discovered as needed.
   private(set) var supplierEdges: [NodeID: [(property: String, device: NodeID)]] = [:]
   private var componentOf: [NodeID: Int] = [:]
+  /// Each IOMMU's own `iommus` links, in entry order: a platform SMMU behind
+  /// another IOMMU defers its own probe on it, strict or not.
+  private let ownLinks: [NodeID: [Link]]
+  private var visiting = Set<NodeID>()
 
   /// `roots`: the IOMMUs, plus any device whose own supplier chain matters
   /// (boot devices).
-  init(tree: DeviceTree, build: KernelBuild, roots: [NodeID]) {
+  init(tree: DeviceTree, build: KernelBuild, roots: [NodeID], links: [Link] = []) {
     self.tree = tree
     self.build = build
+    ownLinks = Dictionary(grouping: links.filter { $0.property == .iommus }, by: \.consumer)
+      .mapValues { $0.sorted { $0.index < $1.index } }
     var queue = roots
     var seen = Set(roots)
     while let node = queue.popLast() {
@@ -51,6 +61,13 @@ struct ReadinessResolver {
     for (index, component) in graph.components().enumerated() where component.count > 1 {
       for node in component { componentOf[node] = index }
     }
+  }
+
+  /// Whether fw_devlink relaxes the link from `node` to `supplier` (both in
+  /// one cycle).
+  func isRelaxed(_ node: NodeID, _ supplier: NodeID) -> Bool {
+    guard let component = componentOf[node] else { return false }
+    return componentOf[supplier] == component
   }
 
   /// Supplier cycles on the IOMMUs' dependency paths, as closed walks.
@@ -88,12 +105,14 @@ struct ReadinessResolver {
 
   mutating func readiness(of iommu: NodeID) -> IOMMUReadiness {
     if let known = cache[iommu] { return known }
+    visiting.insert(iommu)
     let result = resolve(iommu)
+    visiting.remove(iommu)
     cache[iommu] = result
     return result
   }
 
-  private func resolve(_ iommu: NodeID) -> IOMMUReadiness {
+  private mutating func resolve(_ iommu: NodeID) -> IOMMUReadiness {
     let node = tree[iommu]
     let driver = IOMMUDriver.matching(
       compatible: node.compatible, hasIOMMUCells: node.property("#iommu-cells") != nil)
@@ -123,17 +142,30 @@ struct ReadinessResolver {
         "arm-smmu-v3 refuses to probe \(node.path) (\"missing/invalid #iommu-cells\")")
       return readiness
     }
-    if let driver, !driver.hasOFXlate {
-      readiness.state = .never(
-        "\(driver.name) has no of_xlate: once \(node.path) registers, of_iommu gives no IOMMU")
-      return readiness
-    }
     let (supplierModules, missing) = supplierModules(of: iommu)
     if let missing {
       readiness.state = .never(missing)
       return readiness
     }
-    readiness.modules = supplierModules + (readiness.driverModule.map { [$0] } ?? [])
+    var upstream: [String] = []
+    for link in ownLinks[iommu] ?? [] where tree[link.supplier].isAvailable {
+      if visiting.contains(link.supplier) {
+        readiness.state = .never(
+          "\(node.path) waits through its own iommus for \(tree[link.supplier].path), which waits "
+            + "for it")
+        return readiness
+      }
+      let above = self.readiness(of: link.supplier)
+      if case .afterModules = above.state { upstream += above.modules }
+    }
+    readiness.modules =
+      Array(Set(supplierModules + upstream)).sorted()
+      + (readiness.driverModule.map { [$0] } ?? [])
+    if let driver, !driver.hasOFXlate {
+      readiness.state = .rejects(
+        "\(driver.name) has no of_xlate: once \(node.path) registers, of_iommu gives no IOMMU")
+      return readiness
+    }
     readiness.state = readiness.modules.isEmpty ? .ready : .afterModules
     return readiness
   }

@@ -34,6 +34,12 @@ struct ModuleOrder {
     }
   }
 
+  /// Orders two modules already in the set, adding neither.
+  mutating func constrain(_ module: String, after supplier: String) {
+    guard module != supplier, requires[module] != nil, requires[supplier] != nil else { return }
+    after[module, default: []].insert(supplier)
+  }
+
   /// Built-in modules need no loading.
   private func isLoadable(_ module: String) -> Bool {
     !(build.modules?.builtin.contains(module) ?? false)

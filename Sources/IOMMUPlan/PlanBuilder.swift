@@ -17,7 +17,8 @@ enum PlanBuilder {
           .bootDeviceUnknown, nil, nil, "--boot-device \(name) names no node path or label here")
       }
     }
-    var planner = Planner(tree: tree, build: build, inventory: inventory, extraRoots: bootNodes)
+    var planner = Planner(
+      tree: tree, build: build, inventory: inventory, links: analysis.links, extraRoots: bootNodes)
     var consumers = planner.consumers(analysis)
     let conflicts = StreamIDConflicts(&analysis, inventory: inventory)
     consumers = consumers.map { consumer in
@@ -51,6 +52,7 @@ enum PlanBuilder {
         order.add(module, after: suppliers, provides: iommu.path)
       }
     }
+    orderSuppliers(&order, planner)
     var boot: [Plan.ModuleLoad]?
     if !bootNodes.isEmpty {
       var bootOrder = order
@@ -63,6 +65,26 @@ enum PlanBuilder {
       assumptions: assumptions(build, inventory, order),
       consumers: consumers.sorted { ($0.device, $0.property) < ($1.device, $1.property) },
       loadOrder: order.ordered(), bootModules: boot)
+  }
+
+  /// A supplier module loads before the modules of the devices it supplies
+  /// (a clock controller's module before the SMMU driver, a power-domain
+  /// provider's before that clock controller's), except inside a cycle.
+  private static func orderSuppliers(_ order: inout ModuleOrder, _ planner: Planner) {
+    let resolver = planner.resolver
+    let present = Set(order.modules)
+    func modules(_ node: NodeID) -> [String] {
+      var found = resolver.driverModules(of: node)
+      if let module = resolver.cache[node]?.driverModule { found.append(module) }
+      return found.filter { present.contains($0) }
+    }
+    for (node, edges) in resolver.supplierEdges {
+      for edge in edges where !resolver.isRelaxed(node, edge.device) {
+        for module in modules(node) {
+          for supplier in modules(edge.device) { order.constrain(module, after: supplier) }
+        }
+      }
+    }
   }
 
   /// A node named by path, or by a `/__symbols__` label (with or without &).

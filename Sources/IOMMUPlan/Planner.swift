@@ -31,10 +31,20 @@ struct Planner {
   let build: KernelBuild
   var resolver: ReadinessResolver
 
-  init(tree: DeviceTree, build: KernelBuild, inventory: [IOMMU], extraRoots: [NodeID] = []) {
+  /// Available arm-smmu instances of both kinds: whichever kind probes second
+  /// is refused, so neither can be counted on.
+  let mixedSMMUs: Bool
+
+  init(
+    tree: DeviceTree, build: KernelBuild, inventory: [IOMMU], links: [Link],
+    extraRoots: [NodeID] = []
+  ) {
     self.build = build
     resolver = ReadinessResolver(
-      tree: tree, build: build, roots: inventory.map(\.node) + extraRoots)
+      tree: tree, build: build, roots: inventory.map(\.node) + extraRoots, links: links)
+    let smmus = inventory.filter { $0.driver == .armSMMU && $0.isAvailable }
+    let legacy = smmus.filter { tree[$0.node].property(MMUMastersBinding.property) != nil }
+    mixedSMMUs = !legacy.isEmpty && legacy.count < smmus.count
   }
 
   var tree: DeviceTree { resolver.tree }
@@ -78,7 +88,21 @@ struct Planner {
         waitsFor: [], streamIDs: [])
     }
     var waits = Set<Plan.Wait>()
+    var firstDriver: String?
     for link in links {
+      // iommu_fwspec_init refuses a second IOMMU driver for one device
+      // (-EINVAL), which ends the walk with no IOMMU.
+      if tree[link.supplier].isAvailable, let driver = driverName(link.supplier) {
+        if let firstDriver, firstDriver != driver {
+          return Plan.Consumer(
+            device: path, outcome: .unprotected, property: .iommus,
+            reason: (waits.isEmpty ? "" : "waits for \(describe(waits)), then ")
+              + "iommus[\(link.index)] needs \(driver) while earlier entries use \(firstDriver): "
+              + "iommu_fwspec_init refuses a second IOMMU driver (-EINVAL) and it probes without "
+              + "translation", waitsFor: waits.sorted(), streamIDs: ids)
+        }
+        firstDriver = firstDriver ?? driver
+      }
       let step = evaluate(link)
       waits.formUnion(step.waits)
       if let final = step.final {
@@ -103,7 +127,7 @@ struct Planner {
         waitsFor: [], streamIDs: [])
     }
     var waits = Set<Plan.Wait>()
-    var finals: [(Plan.Outcome, String)] = []
+    var finals: [(Plan.Outcome, String, Int)] = []
     for link in links {
       if link.range?.length == 0 {
         finals.append(
@@ -180,11 +204,26 @@ struct Planner {
     }
     let readiness = resolver.readiness(of: link.supplier)
     let waits = readiness.modules.map { Plan.Wait(iommu: iommu.path, module: $0) }
+    if mixedSMMUs && readiness.driver == .armSMMU && link.property != .mmuMasters {
+      return (
+        waits,
+        (
+          .unprotected,
+          "\(iommu.path) is a generic arm-smmu in a system with legacy "
+            + "mmu-masters instances: arm-smmu refuses whichever kind probes second, so it cannot "
+            + "count on translation"
+        )
+      )
+    }
     switch readiness.state {
     case .unknown(let why):
       return (waits, (.unknown, why))
     case .never(let why):
       return (waits, (.unprotected, "\(why); it probes without translation \(lateDeadline)"))
+    case .rejects(let why):
+      return (
+        waits, (.unprotected, "\(why); it probes without translation as soon as that is registered")
+      )
     case .ready, .afterModules:
       if let driver = readiness.driver, driver.rejectsOtherCellCounts,
         link.arguments.count != 1
@@ -220,6 +259,10 @@ struct Planner {
       reason =
         "legacy mmu-masters needs arm-smmu built in with CONFIG_ARM_SMMU_LEGACY_DT_BINDINGS; "
         + "with arm-smmu \(mode.rawValue)\(assumed) it gets no SMMU at all"
+    } else if mixedSMMUs {
+      reason =
+        "attached with an identity domain only if its SMMU's kind probes first: generic arm-smmu "
+        + "instances exist too, and arm-smmu refuses whichever kind probes second"
     } else if !build.legacyBindings {
       reason =
         "CONFIG_ARM_SMMU_LEGACY_DT_BINDINGS is not set: arm-smmu reports \"SMMU support "
@@ -232,6 +275,12 @@ struct Planner {
     return Plan.Consumer(
       device: path, outcome: .legacy, property: .mmuMasters, reason: reason, waitsFor: [],
       streamIDs: links.flatMap(\.arguments))
+  }
+
+  /// The driver that would take an IOMMU: the table's name, or its module.
+  private mutating func driverName(_ iommu: NodeID) -> String? {
+    let readiness = resolver.readiness(of: iommu)
+    return readiness.driver?.name ?? readiness.driverModule
   }
 
   private func describe(_ waits: Set<Plan.Wait>) -> String {

@@ -93,9 +93,7 @@ import Testing
   @Test func omapIOMMUGivesNoIOMMUAtOnceNotAtTheTimeout() throws {
     let report = try PlanFixture.report("plan-unprotected-omap.dts")
     let dsp = try PlanFixture.consumer(report, "/dsp")
-    withKnownIssue("the reason says the DSP waits for the deferred-probe timeout") {
-      #expect(!dsp.reason.contains("timeout"))
-    }
+    #expect(!dsp.reason.contains("timeout"))
   }
 
   @Test func driversThatRejectATwoCellSpecifierLeaveTheirMastersUnprotected() throws {
@@ -132,9 +130,7 @@ import Testing
   @Test func aMasterUnderTwoIOMMUDriversGetsNoTranslation() throws {
     let report = try PlanFixture.report("plan-iommus-two-drivers.dts")
     let display = try PlanFixture.consumer(report, "/display-controller@2c000000")
-    withKnownIssue("the second entry's driver is not compared with the first's") {
-      #expect([.unprotected, .noIOMMU].contains(display.outcome), "\(display.outcome)")
-    }
+    #expect([.unprotected, .noIOMMU].contains(display.outcome), "\(display.outcome)")
   }
 
   // MARK: - no_iommu (2.4, 2.6, 5.5 rule 2)
@@ -280,9 +276,7 @@ import Testing
     let legacy = try PlanFixture.consumer(report, "/ethernet@e0700000", .mmuMasters)
     let generic = try PlanFixture.consumer(report, "/sata@e0200000")
     #expect(legacy.outcome == .legacy)
-    withKnownIssue("both the legacy and the generic master are planned to get their SMMU") {
-      #expect(!(generic.outcome == .translated && legacy.reason.contains("attached")))
-    }
+    #expect(!(generic.outcome == .translated && legacy.reason.contains("attached")))
   }
 
   // MARK: - unknown

@@ -96,10 +96,8 @@ import Testing
   @Test func aSupplierOfASupplierLoadsFirst() throws {
     let report = try PlanFixture.report("plan-supplier-chain.dts")
     let gcc = try #require(report.plan.loadOrder.first { $0.module == "gcc_sm8250" })
-    withKnownIssue("supplier modules get no needs of their own") {
-      #expect(gcc.needs == ["qcom_rpmhpd"])
-      #expect(PlanFixture.modules(report.plan.loadOrder) == ["qcom_rpmhpd", "gcc_sm8250"])
-    }
+    #expect(gcc.needs == ["qcom_rpmhpd"])
+    #expect(PlanFixture.modules(report.plan.loadOrder) == ["qcom_rpmhpd", "gcc_sm8250"])
   }
 
   @Test func aSupplierCycleIsRelaxedAndIsNoWait() throws {
@@ -158,9 +156,7 @@ import Testing
   @Test func iommusOnTheSMMUHoldsItsMastersEvenWithoutStrict() throws {
     let report = try PlanFixture.report("plan-optional-iommus.dts")
     let sata = try PlanFixture.consumer(report, "/sata@1e0000")
-    withKnownIssue("the SMMU's own deferral on its iommus is ignored without strict") {
-      #expect(sata.outcome == .deferred)
-      #expect(PlanFixture.waits(sata) == ["/iommu@2b400000 s2_iommu"])
-    }
+    #expect(sata.outcome == .deferred)
+    #expect(PlanFixture.waits(sata) == ["/iommu@2b400000 s2_iommu"])
   }
 }
