@@ -131,25 +131,35 @@ struct Planner {
     for link in links {
       if link.range?.length == 0 {
         finals.append(
-          (
-            .noIOMMU,
-            "entry \(link.index) has length 0 and matches no ID (boot firmware may fill it in)"
-          ))
+          (.noIOMMU, "length 0 matches no ID (boot firmware may fill it in)", link.index))
         continue
       }
       let step = evaluate(link)
       waits.formUnion(step.waits)
-      if let final = step.final { finals.append((final.0, "entry \(link.index): " + final.1)) }
+      if let final = step.final { finals.append((final.0, final.1, link.index)) }
     }
     let order: [Plan.Outcome] = [.unknown, .unprotected, .noIOMMU]
     if let worst = order.first(where: { outcome in finals.contains { $0.0 == outcome } }),
       finals.count == links.count || worst != .noIOMMU
     {
-      let reasons = finals.filter { $0.0 == worst }.map(\.1)
+      // Entries that fail the same way share one sentence.
+      var reasons: [String] = []
+      var entries: [String: [Int]] = [:]
+      for final in finals where final.0 == worst {
+        if entries[final.1] == nil { reasons.append(final.1) }
+        entries[final.1, default: []].append(final.2)
+      }
+      let sentences = reasons.map { reason in
+        let list = entries[reason] ?? []
+        let which =
+          list.count == 1
+          ? "entry \(list[0])" : "entries \(list.map(String.init).joined(separator: ", "))"
+        return "\(which): \(reason)"
+      }
       return Plan.Consumer(
         device: path, outcome: worst, property: .iommuMap,
         reason: (waits.isEmpty ? "" : "waits for \(describe(waits)); ")
-          + reasons.joined(separator: "; "),
+          + sentences.joined(separator: "; "),
         waitsFor: waits.sorted(), streamIDs: ids)
     }
     return finish(path, .iommuMap, waits, ids)
