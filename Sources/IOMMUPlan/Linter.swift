@@ -47,6 +47,18 @@ public enum Linter {
     width: Int = ProcessInfo.processInfo.activeProcessorCount,
     progress: (@Sendable (Int) -> Void)? = nil
   ) -> [LintedFile] {
+    run(files, width: width, progress: progress) { tree, path in
+      Report(tree: tree, inputPath: path, kernel: kernel)
+    }
+  }
+
+  /// The same, with the report made by `analyse` from each tree and its
+  /// path, so that a caller can choose how (for one kernel build, say).
+  public static func run(
+    _ files: [String], width: Int = ProcessInfo.processInfo.activeProcessorCount,
+    progress: (@Sendable (Int) -> Void)? = nil,
+    analyse: @escaping @Sendable (DeviceTree, String) -> Report
+  ) -> [LintedFile] {
     guard !files.isEmpty else { return [] }
     let slots = Mutex<[LintedFile?]>(Array(repeating: nil, count: files.count))
     let next = Atomic<Int>(0)
@@ -55,7 +67,7 @@ public enum Linter {
       while true {
         let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
         guard index < files.count else { return }
-        let result = lint(files[index], kernel: kernel)
+        let result = lint(files[index], analyse: analyse)
         slots.withLock { $0[index] = result }
         let done = finished.wrappingAdd(1, ordering: .relaxed).newValue
         progress?(done)
@@ -67,11 +79,10 @@ public enum Linter {
   }
 
   /// One file, start to end; the tree is dropped when this returns.
-  public static func lint(_ path: String, kernel: KernelVersion) -> LintedFile {
+  static func lint(_ path: String, analyse: (DeviceTree, String) -> Report) -> LintedFile {
     do {
       let tree = try TreeFile(path).load()
-      return LintedFile(
-        path: path, outcome: .report(Report(tree: tree, inputPath: path, kernel: kernel)))
+      return LintedFile(path: path, outcome: .report(analyse(tree, path)))
     } catch {
       return LintedFile(path: path, outcome: .unreadable(error.reason))
     }

@@ -75,8 +75,16 @@ public struct TopologyDiff: Sendable {
     old oldTree: DeviceTree, oldPath: String, new newTree: DeviceTree, newPath: String,
     kernel: KernelVersion = .newest
   ) {
-    old = Report(tree: oldTree, inputPath: oldPath, kernel: kernel)
-    new = Report(tree: newTree, inputPath: newPath, kernel: kernel)
+    self.init(
+      old: oldTree, Report(tree: oldTree, inputPath: oldPath, kernel: kernel),
+      new: newTree, Report(tree: newTree, inputPath: newPath, kernel: kernel))
+  }
+
+  /// Compares two reports made by the caller (for one kernel build, say)
+  /// from these trees.
+  public init(old oldTree: DeviceTree, _ old: Report, new newTree: DeviceTree, _ new: Report) {
+    self.old = old
+    self.new = new
     iommus = Self.iommuChanges(old, oldTree, new, newTree)
     devices = Self.deviceChanges(old, oldTree, new, newTree)
     links = Self.linkChanges(old.links, new.links)
