@@ -11,7 +11,7 @@ SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FORMAT   := $(SWIFT) format lint --strict --recursive Sources Tests Package.swift
 PYTHON   ?= python3
 
-.PHONY: all deps pydeps build release samples demo test unit-test corpus-test lint-test bench lint format golden clean
+.PHONY: all deps pydeps build release samples demo test unit-test corpus-test lint-test bench lint-bench lint format golden clean
 
 all: build
 
@@ -57,6 +57,10 @@ lint-test: build pydeps
 
 bench: release
 	IOMMU_PLAN=$(RELEASE) Tests/Bench/bench.sh
+
+# lint over the corpus (fetched by corpus-test) against the same dtc loop.
+lint-bench: release
+	$(PYTHON) Tests/Bench/lint_bench.py --binary $(RELEASE) --root "$$(ls -d $${IOMMU_PLAN_CACHE:-$$HOME/.cache/iommu-plan}/root-*/usr/lib/linux-image-* | sort -V | tail -n 1)"
 
 lint:
 	$(FORMAT)

@@ -88,10 +88,11 @@ def renumber(blob):
             target = by_phandle.get(values_[i])
             if values_[i] == 0 or target is None:
                 return
-            count = first_cell(target, count_name)
-            if count is None or i + 1 + count > len(values_):
-                return
+            # The kernel resolves the phandle even for an entry it then rejects.
             put(prop, i, moved[values_[i]])
+            count = first_cell(target, count_name)
+            if count is None:
+                return
             i += 1 + count
 
     def walk_map(prop):
@@ -131,7 +132,9 @@ def main(argv):
         permuted, source = scratch + "/permuted.dtb", scratch + "/permuted.dts"
         with open(permuted, "wb") as handle:
             handle.write(blob)
-        subprocess.run(["dtc", "-q", "-I", "dtb", "-O", "dts", "-o", source, permuted], check=True)
+        # -f: a tree that is broken on purpose (a duplicated phandle) stays broken.
+        subprocess.run(["dtc", "-q", "-f", "-I", "dtb", "-O", "dts", "-o", source, permuted],
+                       check=True, stderr=subprocess.DEVNULL)
         subprocess.run(["dtc", "-q", "-f", "-I", "dts", "-O", "dtb", "-o", argv[2], source],
                        check=True, stderr=subprocess.DEVNULL)
     print(count)
