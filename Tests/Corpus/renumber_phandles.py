@@ -4,10 +4,12 @@
 Every phandle value in the tree is replaced by another one of the same set
 (the order is reversed: the smallest becomes the largest), in the `phandle`
 and `linux,phandle` properties and in every reference that iommu-plan reads:
-the phandle cells of `iommus`, `iommu-map` and `mmu-masters`, located the way
-the kernel walks them (`#iommu-cells`, `#stream-id-cells`). Other phandle
-properties (clocks, interrupt-parent, ...) keep their numbers and so point at
-other nodes, which IOMMU topology never looks at. The blob is rewritten in
+the IOMMU bindings (`iommus`, `iommu-map`, `mmu-masters`, walked the way the
+kernel walks them) and the supplier properties fw_devlink parses, which the
+planner follows (`of_supplier_bindings`: clocks, power-domains, interconnects,
+`*-supply`, `*-gpios`, pinctrl-N, interrupt-parent, ...). A property outside
+that set keeps its numbers and so points at another node; iommu-plan never
+reads one (if it starts to, add it to SUPPLIERS). The blob is rewritten in
 place (same size); dtc then decompiles and recompiles it, so the result is a
 freshly laid-out blob as well.
 
@@ -23,6 +25,33 @@ import sys
 import tempfile
 
 BEGIN_NODE, END_NODE, PROP, NOP, END = 1, 2, 3, 4, 9
+
+# fw_devlink's supplier bindings (drivers/of/property.c): property -> the
+# target's #cells property (None: plain phandles). A missing #cells counts 0.
+SUPPLIERS = {
+    "clocks": "#clock-cells", "interconnects": "#interconnect-cells",
+    "mboxes": "#mbox-cells", "io-channels": "#io-channel-cells",
+    "io-backends": "#io-backend-cells", "dmas": "#dma-cells",
+    "power-domains": "#power-domain-cells", "hwlocks": "#hwlock-cells", "extcon": None,
+    "nvmem-cells": None, "phys": "#phy-cells", "wakeup-parent": None, "pwms": "#pwm-cells",
+    "resets": "#reset-cells", "leds": None, "backlight": None, "panel": None,
+    "msi-parent": "#msi-cells", "pses": "#pse-cells", "power-supplies": None,
+    "gpio": "#gpio-cells", "gpios": "#gpio-cells", "interrupts-extended": "#interrupt-cells",
+    "access-controllers": "#access-controller-cells", "interrupt-parent": None,
+}
+SUPPLIERS.update({"pinctrl-%d" % n: None for n in range(9)})
+
+
+def supplier_cells(name, props):
+    """The #cells property a supplier property's targets carry, or False if it is none."""
+    if name in SUPPLIERS:
+        return SUPPLIERS[name]
+    if name.endswith("-supply"):
+        return None
+    if (name.endswith("-gpios") or name.endswith("-gpio")) and not name.endswith(",nr-gpios") \
+            and "gpio-hog" not in props:
+        return "#gpio-cells"
+    return False
 
 
 def parse(blob):
@@ -80,19 +109,27 @@ def renumber(blob):
     def first_cell(props, name):
         return cells(blob, props[name])[0] if name in props and props[name][1] >= 4 else None
 
-    def walk(prop, count_name):
-        """Rewrites the phandles of a phandle+args list, stopping where the kernel would."""
+    def walk(prop, count_name, strict=True):
+        """Rewrites the phandles of a phandle+args list, stopping where the kernel
+        would: at an unknown phandle, or (strict) a target without `count_name`."""
         values_ = cells(blob, prop)
         i = 0
         while i < len(values_):
+            if values_[i] == 0:  # an empty entry
+                if strict:
+                    return
+                i += 1
+                continue
             target = by_phandle.get(values_[i])
-            if values_[i] == 0 or target is None:
+            if target is None:
                 return
             # The kernel resolves the phandle even for an entry it then rejects.
             put(prop, i, moved[values_[i]])
-            count = first_cell(target, count_name)
+            count = first_cell(target, count_name) if count_name else 0
             if count is None:
-                return
+                if strict:
+                    return
+                count = 0
             i += 1 + count
 
     def walk_map(prop):
@@ -114,12 +151,15 @@ def renumber(blob):
             if name in props and props[name][1] == 4:
                 old = cells(blob, props[name])[0]
                 put(props[name], 0, moved.get(old, old))
-        if "iommus" in props:
-            walk(props["iommus"], "#iommu-cells")
-        if "mmu-masters" in props:
-            walk(props["mmu-masters"], "#stream-id-cells")
-        if "iommu-map" in props:
-            walk_map(props["iommu-map"])
+        for name, prop in props.items():
+            if name == "iommus":
+                walk(prop, "#iommu-cells")
+            elif name == "mmu-masters":
+                walk(prop, "#stream-id-cells")
+            elif name == "iommu-map":
+                walk_map(prop)
+            elif supplier_cells(name, props) is not False:
+                walk(prop, supplier_cells(name, props), strict=False)
     return bytes(blob), sum(1 for old, new in moved.items() if old != new)
 
 
