@@ -125,63 +125,54 @@ public enum SARIFRenderer {
   }
 
   private static func results(_ result: LintResult) -> [JSONValue] {
-    let ruleIndex = Dictionary(
-      uniqueKeysWithValues: DiagnosticCode.allCases.enumerated().map { ($1, $0) })
     var out: [JSONValue] = []
     for file in result.files {
       var occurrences: [String: Int] = [:]
       for finding in file.findings {
         let diagnostic = finding.diagnostic
-        var place = diagnostic.path ?? ""
-        if let property = diagnostic.property { place += ":" + property }
+        // Findings that share everything but the message are told apart by
+        // their order, which the report keeps stable.
         let identity = [
-          file.key, diagnostic.path ?? "", diagnostic.code.rawValue,
-          diagnostic.property ?? "",
+          file.key, diagnostic.path ?? "", diagnostic.code.rawValue, diagnostic.property ?? "",
         ].joined(separator: "\u{0}")
         occurrences[identity, default: 0] += 1
-        var members: [(String, JSONValue)] = [
-          ("ruleId", .string(diagnostic.code.rawValue)),
-          ("ruleIndex", .number(ruleIndex[diagnostic.code] ?? 0)),
-          ("level", .string(diagnostic.severity.rawValue)),
-          (
-            "message",
-            .object([
-              ("text", .string((place.isEmpty ? "" : place + ": ") + diagnostic.message))
-            ])
-          ),
-          (
-            "locations",
-            .array([location(file: file.key, path: diagnostic.path, property: diagnostic.property)])
-          ),
-          (
-            "partialFingerprints",
-            .object([
-              (
-                fingerprintKey,
-                .string(fingerprint(identity + "\u{0}\(occurrences[identity] ?? 1)"))
-              )
-            ])
-          ),
-        ]
-        if let state = finding.baselineState {
-          members.append(("baselineState", .string(state.rawValue)))
-          if state == .unchanged {
-            members.append(
-              (
-                "suppressions",
-                .array([
-                  .object([
-                    ("kind", .string("external")), ("status", .string("accepted")),
-                    ("justification", .string("recorded in the iommu-plan baseline")),
-                  ])
-                ])
-              ))
-          }
-        }
-        out.append(.object(members))
+        let fingerprint = fingerprint(identity + "\u{0}\(occurrences[identity] ?? 1)")
+        out.append(self.result(finding, file: file.key, fingerprint: fingerprint))
       }
     }
     return out
+  }
+
+  private static let ruleIndex = Dictionary(
+    uniqueKeysWithValues: DiagnosticCode.allCases.enumerated().map { ($1, $0) })
+
+  private static func result(_ finding: LintResult.Finding, file: String, fingerprint: String)
+    -> JSONValue
+  {
+    let diagnostic = finding.diagnostic
+    var place = diagnostic.path ?? ""
+    if let property = diagnostic.property { place += ":" + property }
+    var members: [(String, JSONValue)] = [
+      ("ruleId", .string(diagnostic.code.rawValue)),
+      ("ruleIndex", .number(ruleIndex[diagnostic.code] ?? 0)),
+      ("level", .string(diagnostic.severity.rawValue)),
+      ("message", message((place.isEmpty ? "" : place + ": ") + diagnostic.message)),
+      (
+        "locations",
+        .array([location(file: file, path: diagnostic.path, property: diagnostic.property)])
+      ),
+      ("partialFingerprints", .object([(fingerprintKey, .string(fingerprint))])),
+    ]
+    guard let state = finding.baselineState else { return .object(members) }
+    members.append(("baselineState", .string(state.rawValue)))
+    if state == .unchanged {
+      let suppression: JSONValue = .object([
+        ("kind", .string("external")), ("status", .string("accepted")),
+        ("justification", .string("recorded in the iommu-plan baseline")),
+      ])
+      members.append(("suppressions", .array([suppression])))
+    }
+    return .object(members)
   }
 
   private static func location(file: String, path: String?, property: String?) -> JSONValue {
