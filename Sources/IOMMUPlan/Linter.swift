@@ -38,6 +38,11 @@ public struct LintedFile: Sendable {
 /// the output never depends on scheduling. A thread holds one tree at a time
 /// and keeps only the report, so memory grows with the findings, not with
 /// the blobs.
+///
+/// The workers are plain threads, not libdispatch's: on Linux, libdispatch
+/// gives its worker threads the nice value of their QoS class, so
+/// `nice iommu-plan lint` in a CI job would be ignored by every worker but
+/// the caller. A thread inherits the caller's.
 public enum Linter {
   /// Checks `files` (as `TreeFinder` returns them), `width` at a time (the
   /// cores, by default), calling `progress` from the worker threads with the
@@ -60,22 +65,21 @@ public enum Linter {
     analyse: @escaping @Sendable (DeviceTree, String) -> Report
   ) -> [LintedFile] {
     guard !files.isEmpty else { return [] }
-    let slots = Mutex<[LintedFile?]>(Array(repeating: nil, count: files.count))
-    let next = Atomic<Int>(0)
-    let finished = Atomic<Int>(0)
-    DispatchQueue.concurrentPerform(iterations: max(1, min(width, files.count))) { _ in
-      while true {
-        let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
-        guard index < files.count else { return }
-        let result = lint(files[index], analyse: analyse)
-        slots.withLock { $0[index] = result }
-        let done = finished.wrappingAdd(1, ordering: .relaxed).newValue
-        progress?(done)
+    let work = Work(files, progress: progress, analyse: analyse)
+    let finished = DispatchGroup()
+    for _ in 1..<max(1, min(width, files.count)) {
+      finished.enter()
+      let thread = Thread {
+        work.drain()
+        finished.leave()
       }
+      // Secondary threads get 512 KiB by default; a deep tree needs more.
+      thread.stackSize = 8 << 20
+      thread.start()
     }
-    let results = slots.withLock { $0.compactMap { $0 } }
-    precondition(results.count == files.count, "every file's slot is filled once")
-    return results
+    work.drain()
+    finished.wait()
+    return work.results
   }
 
   /// One file, start to end; the tree is dropped when this returns.
@@ -85,6 +89,44 @@ public enum Linter {
       return LintedFile(path: path, outcome: .report(analyse(tree, path)))
     } catch {
       return LintedFile(path: path, outcome: .unreadable(error.reason))
+    }
+  }
+
+  /// The queue of files and the slots for their results, shared by the
+  /// workers.
+  private final class Work: Sendable {
+    let files: [String]
+    let progress: (@Sendable (Int) -> Void)?
+    let analyse: @Sendable (DeviceTree, String) -> Report
+    let slots: Mutex<[LintedFile?]>
+    let next = Atomic<Int>(0)
+    let finished = Atomic<Int>(0)
+
+    init(
+      _ files: [String], progress: (@Sendable (Int) -> Void)?,
+      analyse: @escaping @Sendable (DeviceTree, String) -> Report
+    ) {
+      self.files = files
+      self.progress = progress
+      self.analyse = analyse
+      slots = Mutex(Array(repeating: nil, count: files.count))
+    }
+
+    /// Takes files until there are none left.
+    func drain() {
+      while true {
+        let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+        guard index < files.count else { return }
+        let result = Linter.lint(files[index], analyse: analyse)
+        slots.withLock { $0[index] = result }
+        progress?(finished.wrappingAdd(1, ordering: .relaxed).newValue)
+      }
+    }
+
+    var results: [LintedFile] {
+      let results = slots.withLock { $0.compactMap { $0 } }
+      precondition(results.count == files.count, "every file's slot is filled once")
+      return results
     }
   }
 }
