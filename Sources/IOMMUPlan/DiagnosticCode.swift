@@ -131,4 +131,104 @@ public enum DiagnosticCode: String, CaseIterable, Sendable {
       "the module list loads a module before one it needs"
     }
   }
+
+  /// How to fix it, in one line: the README table's last column and SARIF's
+  /// rule help. It names the DTS change, since that is where the fix goes.
+  public var remedy: String {
+    switch self {
+    case .duplicatePhandle:
+      "remove the hand-written `phandle` that repeats another node's and refer to nodes by label "
+        + "(`&label`), so dtc assigns unique phandles"
+    case .partialCell:
+      "write the property as whole 32-bit cells (`<...>`), without byte strings or trailing bytes"
+    case .iommusUnknownPhandle:
+      "refer to the IOMMU by label (`<&apps_smmu ...>`), and make sure the DTS or overlay that "
+        + "defines it is included"
+    case .iommusMissingCells:
+      "add the `#iommu-cells` its binding requires to the target, or point the entry at the "
+        + "IOMMU node if it names the wrong one"
+    case .iommusEntryOverrun:
+      "give every entry exactly `#iommu-cells` cells after the phandle, or correct the target's "
+        + "`#iommu-cells`"
+    case .iommusTooManyArgs:
+      "lower the target's `#iommu-cells` to what its driver reads; the kernel never passes more "
+        + "than 16 cells"
+    case .iommusEntriesAfterEmpty:
+      "delete the `<0>` entry (often left by an overlay or a bootloader fix-up) so that the "
+        + "entries after it are read"
+    case .iommusUnderPCIHost:
+      "delete `iommus` from the PCI device and map its requester ID in the host bridge's "
+        + "`iommu-map` (with `iommu-map-mask` if needed)"
+    case .iommuDisabled:
+      "enable the IOMMU (`status = \"okay\"`) in the board DTS, or drop the reference if the "
+        + "device is meant to run without one"
+    case .iommuMapBadLength:
+      "write `iommu-map` as whole `<rid-base &iommu iommu-base length>` entries, with as many "
+        + "`iommu-base` cells as the target's `#iommu-cells` (1 before 7.2)"
+    case .iommuMapUnknownPhandle:
+      "refer to the IOMMU by label (`&smmu`), or delete the entry"
+    case .iommuMapMaskIgnoresRIDBase:
+      "clear the rid-base bits that `iommu-map-mask` removes, or widen the mask to keep them"
+    case .iommuMapOverlap:
+      "make the entries' ID ranges disjoint: shrink or delete the entry the earlier one shadows"
+    case .iommuMapZeroLength:
+      "give the entry its real length, unless the boot firmware is known to fill it in"
+    case .iommuMapLayoutDiffers:
+      "aim the map at a 1-cell IOMMU so both layouts agree, or ship only 7.2 or newer and lint "
+        + "with that `--kernel-version`"
+    case .iommuMapLegacyQuirk:
+      "nothing to fix while older kernels must read the map; a 7.2-only tree can write "
+        + "3 + `#iommu-cells` cells per entry instead"
+    case .iommuMapMultiIDRange:
+      "split the range into length-1 entries, or give the IOMMU 1-cell specifiers"
+    case .iommuMapTooManyCells:
+      "lower the target's `#iommu-cells` to the number of cells its driver reads (at most 16)"
+    case .iommuMapBadMask:
+      "write `iommu-map-mask` as exactly one cell, e.g. `iommu-map-mask = <0xff00>;`"
+    case .iommuCellsUnexpected:
+      "set `#iommu-cells` to a value the driver's binding accepts (the message lists them)"
+    case .iommuUnknownDriver:
+      "nothing, if the driver is out of tree; otherwise check `compatible` against the IOMMU "
+        + "bindings"
+    case .mmuMastersUnknownPhandle:
+      "point the entry at an existing master, or better, move to `iommus` in the masters and "
+        + "`#iommu-cells` on the SMMU"
+    case .mmuMastersMissingStreamIDCells:
+      "add `#stream-id-cells` (the number of stream IDs listed for it) to the master, or move "
+        + "to `iommus`"
+    case .mmuMastersEntryOverrun:
+      "list exactly `#stream-id-cells` stream IDs after each master's phandle"
+    case .mmuMastersWithGenericConsumers:
+      "use one binding per SMMU: move its `mmu-masters` to `iommus` in the masters (with "
+        + "`#iommu-cells` on the SMMU), or drop the generic references"
+    case .mixedSMMUBindings:
+      "convert every arm-smmu to the generic binding (`#iommu-cells` on the SMMU, `iommus` in "
+        + "the masters) and delete `mmu-masters`"
+    case .masterInTwoSMMUs:
+      "list each master in the `mmu-masters` of one SMMU only"
+    case .dependencyCycle:
+      "break the cycle: an IOMMU must not wait for itself or for a device it translates for "
+        + "(leave a PCI IOMMU's own RID out of its root complex's `iommu-map`)"
+    case .supplierCycle:
+      "nothing to fix in most trees; if the SMMU must wait for one of them, break the cycle so "
+        + "fw_devlink can order it"
+    case .streamIDConflict:
+      "give each master its own stream ID, or use an `iommu-map-mask` that keeps functions apart; "
+        + "on SMMUv3 only the first master to probe keeps a shared ID"
+    case .streamIDShared:
+      "nothing to fix if the masters are meant to share a group (a DMA engine and its client); "
+        + "otherwise give each its own stream ID or SMR mask"
+    case .legacyBindingRequiresBuiltinSMMU:
+      "move the masters to `iommus = <&smmu SID>` (and add `#iommu-cells` to the SMMU), or build "
+        + "arm-smmu in with ARM_SMMU_LEGACY_DT_BINDINGS=y"
+    case .bootModuleMissing:
+      "add the module to the initramfs list (`--format modules-load --boot-device NODE` prints "
+        + "the whole set in order)"
+    case .bootModuleOrder:
+      "load the needed module earlier in the list, or regenerate it with `--format modules-load`"
+    case .bootDeviceUnknown:
+      "name the device by its full path (as `fdtget -l` lists it) or by a label in /__symbols__ "
+        + "(compile with `dtc -@`)"
+    }
+  }
 }

@@ -11,7 +11,7 @@ struct IOMMUPlanCommand: ParsableCommand {
       names the file and the reason); 64 usage error.
       """,
     version: "0.1.0",
-    subcommands: [ReportCommand.self, ExplainCommand.self],
+    subcommands: [ReportCommand.self, ExplainCommand.self, LintCommand.self, DiffCommand.self],
     defaultSubcommand: ReportCommand.self
   )
 }

@@ -4,14 +4,21 @@ import TestSupport
 import Testing
 
 /// The README's diagnostic table is the user's reference: it must list every
-/// code with its default severity and summary, and nothing else.
+/// code with its default severity, summary and remedy, and nothing else.
 @Suite struct ReadmeTests {
   static let readme =
     (try? String(
       contentsOf: Fixtures.root.appendingPathComponent("README.md"), encoding: .utf8)) ?? ""
 
   static func row(_ code: DiagnosticCode) -> String {
-    "| `\(code.rawValue)` | \(code.defaultSeverity.rawValue) | \(code.summary) |"
+    "| `\(code.rawValue)` | \(code.defaultSeverity.rawValue) | \(code.summary) | \(code.remedy) |"
+  }
+
+  /// A remedy is one table cell: a single line, no pipe, not empty.
+  @Test(arguments: DiagnosticCode.allCases)
+  func everyRemedyFitsOneCell(code: DiagnosticCode) {
+    #expect(!code.remedy.isEmpty)
+    #expect(!code.remedy.contains("|") && !code.remedy.contains("\n"), "\(code.rawValue)")
   }
 
   @Test(arguments: DiagnosticCode.allCases)

@@ -1,0 +1,148 @@
+import ArgumentParser
+import DeviceTree
+import Foundation
+import IOMMUPlan
+
+struct LintCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "lint",
+    abstract: "Check many device trees at once, for CI: one line per finding, then a summary.",
+    discussion: """
+      Directories are searched recursively for .dtb and .dts files (hidden entries and \
+      links to directories are skipped; a .dts beside a .dtb of the same name is skipped). \
+      Files are checked in parallel and reported in sorted order. Exit codes: 0 nothing at \
+      or above the --fail-on level; 1 findings at or above it; 2 an input could not be read \
+      (the others are still checked) or the baseline could not be read or written; 64 usage \
+      error.
+      """
+  )
+
+  @Option(
+    help: ArgumentHelp(
+      "Output format: sarif is SARIF 2.1.0, github is workflow annotations.",
+      valueName: "format"))
+  var format: LintFormat = .text
+
+  @Option(
+    name: .customLong("fail-on"),
+    help: ArgumentHelp("The lowest severity that fails the run."))
+  var failOn: FailLevel = .error
+
+  @Flag(help: "Report warnings as errors (so they fail at --fail-on error).")
+  var strict = false
+
+  @Option(
+    name: .customLong("disable"),
+    help: ArgumentHelp("Do not report CODE (or all).", valueName: "code"),
+    transform: CodeSelection.parse)
+  var disable: [CodeSelection] = []
+
+  @Option(
+    name: .customLong("enable"),
+    help: ArgumentHelp("Report CODE (or all) even if --disable names it.", valueName: "code"),
+    transform: CodeSelection.parse)
+  var enable: [CodeSelection] = []
+
+  @Option(
+    help: ArgumentHelp(
+      "Fail only on findings not recorded in this baseline file; list the recorded ones that "
+        + "are gone.", valueName: "file"))
+  var baseline: String?
+
+  @Option(
+    name: .customLong("write-baseline"),
+    help: ArgumentHelp(
+      "Record every current finding in this file and accept them (exit 0 unless an input is "
+        + "unreadable).", valueName: "file"))
+  var writeBaseline: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Apply the parsing rules of this kernel release (X.Y).", valueName: "X.Y"))
+  var kernelVersion: KernelVersionArgument?
+
+  @Option(help: "How many files to check at once (default: the number of cores).")
+  var jobs: Int?
+
+  @Flag(
+    name: .customLong("dtb-only"),
+    help: "Take only .dtb files from directories (for trees whose .dts need the C preprocessor).")
+  var dtbOnly = false
+
+  @Argument(help: "Device tree files and directories.")
+  var paths: [String]
+
+  func validate() throws {
+    if paths.isEmpty { throw ValidationError("name at least one file or directory") }
+    if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+  }
+
+  func run() throws {
+    let kernel = kernelVersion?.version ?? .newest
+    let recorded = try baseline.map(Self.readBaseline)
+    let found = TreeFinder.find(paths, includeSources: !dtbOnly)
+    let bar = ProgressBar(total: found.files.count)
+    var progress: (@Sendable (Int) -> Void)?
+    if let bar { progress = { bar.update($0) } }
+    let linted = Linter.run(
+      found.files, kernel: kernel, width: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
+      progress: progress)
+    bar?.finish()
+    let problems = found.problems.map { LintedFile(path: $0.file, outcome: .unreadable($0.reason)) }
+    let result = LintResult(
+      linted + problems,
+      policy: LintPolicy(failOn: failOn.severity, strict: strict, disable: disable, enable: enable),
+      baseline: recorded, kernel: kernel,
+      workingDirectory: FileManager.default.currentDirectoryPath)
+
+    var status = result.exitCode
+    if let writeBaseline {
+      try Self.write(result.baseline.serialized(), to: writeBaseline)
+      status = result.unreadableCount > 0 ? 2 : 0
+    }
+    let output =
+      switch format {
+      case .text: LintTextRenderer.render(result)
+      case .json: LintJSONRenderer.render(result)
+      case .sarif:
+        SARIFRenderer.render(
+          result, toolVersion: IOMMUPlanCommand.configuration.version, exitCode: status)
+      case .github: GitHubRenderer.render(result)
+      }
+    FileHandle.standardOutput.write(Data(output.utf8))
+    if format == .json || format == .sarif {
+      // Machine formats carry the failure inside; a person reading the log
+      // should still see it.
+      for file in result.files {
+        if let failure = file.failure { Self.complain("\(file.path): \(failure)") }
+      }
+    }
+    if status != 0 { throw ExitCode(status) }
+  }
+
+  private static func readBaseline(_ path: String) throws -> Baseline {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      complain("\(path): cannot read the baseline")
+      throw ExitCode(2)
+    }
+    do {
+      return try Baseline(parsing: [UInt8](data))
+    } catch {
+      complain("\(path): \(error)")
+      throw ExitCode(2)
+    }
+  }
+
+  private static func write(_ text: String, to path: String) throws {
+    do {
+      try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+    } catch {
+      complain("\(path): cannot write the baseline: \(error.localizedDescription)")
+      throw ExitCode(2)
+    }
+  }
+
+  private static func complain(_ line: String) {
+    FileHandle.standardError.write(Data("iommu-plan: \(line)\n".utf8))
+  }
+}
