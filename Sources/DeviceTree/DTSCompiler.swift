@@ -7,7 +7,7 @@ import Foundation
 /// report: a duplicated phandle or a short `iommus` is exactly what iommu-plan
 /// is there to explain. Syntax errors still fail, with dtc's first message.
 enum DTSCompiler {
-  static func compile(_ path: String) throws(LoadError) -> [UInt8] {
+  static func compile(_ path: String, limits: LoadLimits) throws(LoadError) -> [UInt8] {
     guard FileManager.default.fileExists(atPath: path) else {
       throw LoadError(file: path, reason: "no such file")
     }
@@ -50,7 +50,7 @@ enum DTSCompiler {
       throw LoadError(file: path, reason: "dtc wrote no output")
     }
     defer { try? handle.close() }
-    return try TreeFile.readBounded(handle, file: path)
+    return try TreeFile.readBounded(handle, file: path, limit: limits.maximumInputSize)
   }
 
   static func executable(named name: String) -> URL? {
