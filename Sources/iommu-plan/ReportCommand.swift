@@ -1,6 +1,5 @@
 import ArgumentParser
 import DeviceTree
-import Foundation
 import IOMMUPlan
 
 struct ReportCommand: ParsableCommand {
@@ -22,34 +21,31 @@ struct ReportCommand: ParsableCommand {
   @Argument(help: "Device trees: .dtb files, .dts files (compiled with dtc), or - for stdin.")
   var files: [String]
 
+  @OptionGroup var input: InputOptions
+
   func validate() throws {
     if files.isEmpty { throw ValidationError("name at least one device tree file") }
   }
 
   func run() throws {
     let kernel = kernelVersion?.version ?? .newest
-    var reports: [Report] = []
-    var unreadable = false
-    for file in files {
-      do {
-        let tree = try TreeFile(file).load()
-        reports.append(Report(tree: tree, inputPath: file, kernel: kernel))
-      } catch {
-        FileHandle.standardError.write(Data("iommu-plan: \(error)\n".utf8))
-        unreadable = true
-      }
-    }
+    StandardStream.ignoreBrokenPipes()
+    let entries = files.map { input.entry($0, kernel: kernel) }
+    let reports = entries.compactMap(\.report)
     let output: String
     switch format {
     case .json:
       output =
-        reports.isEmpty && files.count == 1
-        ? "" : JSONRenderer.render(reports, asArray: files.count > 1)
+        files.count == 1
+        ? reports.map { JSONRenderer.render([$0], asArray: false) }.joined()
+        : JSONRenderer.render(batch: entries)
     case .text:
-      output = reports.map(TextRenderer.render).joined(separator: "\n")
+      output =
+        files.count == 1
+        ? reports.map(TextRenderer.render).joined() : TextRenderer.render(batch: entries)
     }
-    FileHandle.standardOutput.write(Data(output.utf8))
-    if unreadable { throw ExitCode(2) }
+    StandardStream.output.write(output)
+    if reports.count < entries.count { throw ExitCode(2) }
     if reports.contains(where: { $0.worstSeverity == .error }) { throw ExitCode(1) }
   }
 }
