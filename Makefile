@@ -9,8 +9,23 @@ BIN      := $(BUILD)/debug/iommu-plan
 RELEASE  := $(BUILD)/release/iommu-plan
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FORMAT   := $(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+# The fuzz target (Tests/Fuzz) is built with swiftc, not SwiftPM: libFuzzer and
+# ASan over DeviceTree and IOMMUPlan. Swift's backtracer trips ASan, so it is off.
+SWIFTC   ?= swiftc
+FUZZ_DIR := $(BUILD)/fuzz
+FUZZ     := $(FUZZ_DIR)/iommu-plan-fuzz
+FUZZ_TIME ?= 600
+FUZZ_SMOKE_TIME ?= 30
+FUZZ_SWIFTC := $(SWIFTC) -sanitize=fuzzer,address -parse-as-library -O -g -I Sources/CLibFDT -I $(FUZZ_DIR)
+FUZZ_RUN := SWIFT_BACKTRACE=enable=no $(FUZZ) -dict=Tests/Fuzz/fdt.dict -max_len=131072 -timeout=10 \
+            -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/
+FUZZ_SEEDS := $(wildcard dts-samples/*.dts Tests/*/Fixtures/*.dts)
+REGRESSIONS := $(wildcard Tests/Fuzz/Regressions/*)
+# Debian's DTBs, when corpus-test has fetched them; the smoke does without.
+CORPUS_DTBS := $(wildcard $(or $(IOMMU_PLAN_CACHE),$(HOME)/.cache/iommu-plan)/root-*/usr/lib/linux-image-*)
 
-.PHONY: all deps build release samples demo test unit-test corpus-test bench lint format golden clean
+.PHONY: all deps build release samples demo test unit-test corpus-test bench lint format golden clean \
+        fuzz fuzz-smoke fuzz-seeds asan
 
 all: build
 
@@ -36,7 +51,7 @@ samples: $(DTBS)
 demo: build samples
 	$(BIN) $(BUILD)/samples/qcom-sdm845-like.dtb
 
-test: unit-test corpus-test lint
+test: unit-test fuzz-smoke corpus-test lint
 
 unit-test: deps
 	$(SWIFT) build --build-tests
@@ -47,6 +62,35 @@ corpus-test: build
 
 bench: release
 	IOMMU_PLAN=$(RELEASE) Tests/Bench/bench.sh
+
+# The whole test suite under the address sanitizer, in its own build directory.
+asan: deps
+	SWIFT_BACKTRACE=enable=no $(SWIFT) test --sanitize=address --scratch-path $(BUILD)/asan
+
+$(FUZZ): $(wildcard Sources/DeviceTree/*.swift Sources/IOMMUPlan/*.swift Tests/Fuzz/*.swift) | deps
+	@mkdir -p $(@D)
+	$(FUZZ_SWIFTC) -module-name DeviceTree -wmo -emit-module -emit-module-path $(@D)/DeviceTree.swiftmodule \
+	  -c Sources/DeviceTree/*.swift -o $(@D)/DeviceTree.o
+	$(FUZZ_SWIFTC) -module-name IOMMUPlan -wmo -emit-module -emit-module-path $(@D)/IOMMUPlan.swiftmodule \
+	  -c Sources/IOMMUPlan/*.swift -o $(@D)/IOMMUPlan.o
+	$(FUZZ_SWIFTC) -use-ld=lld -module-name IOMMUPlanFuzz -I Tests/Fuzz/CFuzz Tests/Fuzz/*.swift \
+	  $(@D)/DeviceTree.o $(@D)/IOMMUPlan.o -lfdt -o $@
+
+fuzz-seeds: | deps
+	@mkdir -p $(FUZZ_DIR)/seeds
+	@for f in $(FUZZ_SEEDS); do dtc -q -f -@ -I dts -O dtb -o $(FUZZ_DIR)/seeds/$$(basename $$f .dts).dtb $$f 2>/dev/null; done
+
+# FUZZ_TIME seconds over samples, fixtures, regressions and Debian's DTBs; the
+# corpus in $(FUZZ_DIR)/corpus grows across runs; a crash stops the run.
+fuzz: $(FUZZ) fuzz-seeds
+	@mkdir -p $(FUZZ_DIR)/corpus
+	$(FUZZ_RUN) -max_total_time=$(FUZZ_TIME) $(FUZZ_DIR)/corpus $(FUZZ_DIR)/seeds Tests/Fuzz/Regressions $(CORPUS_DTBS)
+
+# Every regression input once, then FUZZ_SMOKE_TIME seconds from the seeds alone.
+fuzz-smoke: $(FUZZ) fuzz-seeds
+	$(if $(REGRESSIONS),$(FUZZ_RUN) $(REGRESSIONS))
+	@rm -rf $(FUZZ_DIR)/smoke && mkdir -p $(FUZZ_DIR)/smoke
+	$(FUZZ_RUN) -seed=1 -max_total_time=$(FUZZ_SMOKE_TIME) $(FUZZ_DIR)/smoke $(FUZZ_DIR)/seeds
 
 lint:
 	$(FORMAT)
