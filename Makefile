@@ -51,7 +51,7 @@ samples: $(DTBS)
 demo: build samples
 	$(BIN) $(BUILD)/samples/qcom-sdm845-like.dtb
 
-test: unit-test fuzz-smoke corpus-test lint
+test: unit-test asan fuzz-smoke corpus-test lint
 
 unit-test: deps
 	$(SWIFT) build --build-tests
@@ -63,9 +63,11 @@ corpus-test: build
 bench: release
 	IOMMU_PLAN=$(RELEASE) Tests/Bench/bench.sh
 
-# The whole test suite under the address sanitizer, in its own build directory.
+# The whole test suite under the address sanitizer, in its own build directory;
+# Tests/lsan.supp lists the toolchain's own leaks, nothing of ours.
 asan: deps
-	SWIFT_BACKTRACE=enable=no $(SWIFT) test --sanitize=address --scratch-path $(BUILD)/asan
+	SWIFT_BACKTRACE=enable=no LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan.supp:print_suppressions=0 \
+	  $(SWIFT) test --sanitize=address --scratch-path $(BUILD)/asan
 
 $(FUZZ): $(wildcard Sources/DeviceTree/*.swift Sources/IOMMUPlan/*.swift Tests/Fuzz/*.swift) | deps
 	@mkdir -p $(@D)
@@ -84,9 +86,12 @@ fuzz-seeds: | deps
 # corpus in $(FUZZ_DIR)/corpus grows across runs; a crash stops the run.
 fuzz: $(FUZZ) fuzz-seeds
 	@mkdir -p $(FUZZ_DIR)/corpus
-	$(FUZZ_RUN) -max_total_time=$(FUZZ_TIME) $(FUZZ_DIR)/corpus $(FUZZ_DIR)/seeds Tests/Fuzz/Regressions $(CORPUS_DTBS)
+	$(FUZZ_RUN) -max_total_time=$(FUZZ_TIME) $(FUZZ_DIR)/corpus $(FUZZ_DIR)/seeds \
+	  $(wildcard Tests/Fuzz/Regressions) $(CORPUS_DTBS)
 
-# Every regression input once, then FUZZ_SMOKE_TIME seconds from the seeds alone.
+# Every input that once crashed the target, once (Tests/Fuzz/Regressions, named
+# after the bug; FuzzRegressionTests replays them in swift test too), then
+# FUZZ_SMOKE_TIME seconds from the seeds alone.
 fuzz-smoke: $(FUZZ) fuzz-seeds
 	$(if $(REGRESSIONS),$(FUZZ_RUN) $(REGRESSIONS))
 	@rm -rf $(FUZZ_DIR)/smoke && mkdir -p $(FUZZ_DIR)/smoke
