@@ -17,15 +17,19 @@ public struct LoadLimits: Hashable, Sendable {
   /// measures a name each time it reads a property, so a long one shared by
   /// many properties would cost their product.
   public var maximumPropertyNameLength: Int
+  /// How long dtc may take to compile a `.dts` input.
+  public var compileTime: Duration
 
   public init(
     maximumInputSize: Int = 64 << 20, maximumNodeCount: Int = 1 << 17,
-    maximumPathLength: Int = 1024, maximumPropertyNameLength: Int = 1024
+    maximumPathLength: Int = 1024, maximumPropertyNameLength: Int = 1024,
+    compileTime: Duration = .seconds(60)
   ) {
     self.maximumInputSize = maximumInputSize
     self.maximumNodeCount = maximumNodeCount
     self.maximumPathLength = maximumPathLength
     self.maximumPropertyNameLength = maximumPropertyNameLength
+    self.compileTime = compileTime
   }
 
   public static let standard = LoadLimits()

@@ -161,6 +161,31 @@ import Testing
     #expect(reason(slashed.bytes) == "node name \"\\u{a}/\" below /ab contains '/'")
   }
 
+  // MARK: - Sources
+
+  /// dtc compares property names pairwise: 20,000 take it seconds, 100,000
+  /// minutes. The compile is bounded like every other read.
+  @Test(.timeLimit(.minutes(1)))
+  func aSourceThatKeepsDtcBusy() throws {
+    let directory = try Fixtures.scratchDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let source = directory.appendingPathComponent("busy.dts")
+    let properties = (0..<20_000).map { "p\($0);" }.joined(separator: " ")
+    let text = "/dts-v1/;\n/ { \(properties) };\n"
+    try text.write(to: source, atomically: true, encoding: .utf8)
+    let limits = LoadLimits(compileTime: .milliseconds(300))
+    #expect(
+      throws: LoadError(
+        file: source.path, reason: "dtc did not finish within 0.3 seconds (the time limit)")
+    ) { try TreeFile(source.path).load(limits: limits) }
+    let small = LoadLimits(maximumInputSize: 1000)
+    #expect(
+      throws: LoadError(
+        file: source.path,
+        reason: "\(text.utf8.count) bytes of source is larger than the 1000-byte limit")
+    ) { try TreeFile(source.path).load(limits: small) }
+  }
+
   // MARK: - Depth, node count, path length
 
   static func nested(_ depth: Int) -> String {
