@@ -1,5 +1,6 @@
 import ArgumentParser
 import DeviceTree
+import Foundation
 import IOMMUPlan
 
 struct ReportCommand: ParsableCommand {
