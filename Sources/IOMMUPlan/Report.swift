@@ -31,7 +31,7 @@ public struct Report: Sendable {
     SystemChecks.run(inventory, &analysis)
 
     input = Input(
-      path: inputPath, model: tree.root.property("model")?.strings.first,
+      path: inputPath, model: tree.root.property("model")?.firstString,
       compatible: tree.root.compatible)
     self.kernel = kernel
     iommus = inventory

@@ -23,7 +23,7 @@ struct InputOptions: ParsableArguments {
     do throws(LoadError) {
       let tree = try TreeFile(file).load(limits: limits)
       do {
-        try ReferenceLimit.check(tree)
+        try ReportLimits.check(tree)
       } catch {
         throw LoadError(file: file, reason: error.reason)
       }

@@ -35,7 +35,7 @@ enum FuzzTarget {
       return
     }
     do {
-      try ReferenceLimit.check(tree)
+      try ReportLimits.check(tree)
     } catch {
       expectOneLine(error.reason, "limit error")
       return

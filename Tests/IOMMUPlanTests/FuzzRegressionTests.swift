@@ -32,7 +32,7 @@ import Testing
     let tree: DeviceTree
     do {
       tree = try DeviceTree(blob: blob)
-      try ReferenceLimit.check(tree)
+      try ReportLimits.check(tree)
     } catch {
       #expect(printable(error.reason) == error.reason)
       return

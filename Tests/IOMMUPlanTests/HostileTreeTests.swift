@@ -11,14 +11,14 @@ import Testing
 @Suite struct HostileTreeTests {
   func report(_ source: String, kernel: KernelVersion = .newest) throws -> Report {
     let tree = try Fixtures.tree(source: source)
-    try ReferenceLimit.check(tree)
+    try ReportLimits.check(tree)
     return Report(tree: tree, inputPath: "hostile.dtb", kernel: kernel)
   }
 
   func limitError(_ source: String) throws -> String? {
     let tree = try Fixtures.tree(source: source)
     do {
-      try ReferenceLimit.check(tree)
+      try ReportLimits.check(tree)
       return nil
     } catch {
       return error.reason
@@ -40,15 +40,30 @@ import Testing
 
   @Test(.timeLimit(.minutes(2)))
   func theReferenceLimitIsExact() throws {
-    let full = try report(Self.iommus(cells: ReferenceLimit.maximumCells))
-    #expect(full.links.count == ReferenceLimit.maximumCells / 2)
+    let full = try report(Self.iommus(cells: ReportLimits.maximumReferenceCells))
+    #expect(full.links.count == ReportLimits.maximumReferenceCells / 2)
     #expect(!TextRenderer.render(full).isEmpty)
-    let over = Self.iommus(cells: ReferenceLimit.maximumCells)
+    let over = Self.iommus(cells: ReportLimits.maximumReferenceCells)
       .replacingOccurrences(of: "phandle = <1>;", with: "phandle = <1>; mmu-masters = <0>;")
     #expect(
       try limitError(over)
         == "more than 65536 cells of iommus, iommu-map and mmu-masters (iommu-plan's limit); "
         + "/dev@2 reaches it with iommus")
+  }
+
+  /// Every compatible string is listed for the root and each IOMMU, so a
+  /// compatible of millions of empty strings would be a memory bomb.
+  @Test func theCompatibleStringLimitIsExact() throws {
+    func source(_ count: Int) -> String {
+      let bytes = Array(repeating: "00", count: count).joined(separator: " ")
+      return "/dts-v1/;\n/ { compatible = [\(bytes)]; model = [\(bytes)]; };\n"
+    }
+    let full = try report(source(ReportLimits.maximumCompatibleStrings))
+    #expect(full.input.compatible.count == ReportLimits.maximumCompatibleStrings)
+    #expect(full.input.model == "")
+    #expect(
+      try limitError(source(ReportLimits.maximumCompatibleStrings + 1))
+        == "more than 65536 compatible strings (iommu-plan's limit); / reaches it")
   }
 
   // MARK: - Cycles and phandles
