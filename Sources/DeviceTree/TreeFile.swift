@@ -32,7 +32,11 @@ public struct TreeFile: Hashable, Sendable {
     } else {
       var isDirectory: ObjCBool = false
       guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-        throw LoadError(file: path, reason: "no such file")
+        let link = try? FileManager.default.destinationOfSymbolicLink(atPath: path)
+        throw LoadError(
+          file: path,
+          reason: link == nil ? "no such file" : "a symbolic link that leads nowhere (or in a loop)"
+        )
       }
       guard !isDirectory.boolValue else { throw LoadError(file: path, reason: "is a directory") }
       guard let opened = FileHandle(forReadingAtPath: path) else {

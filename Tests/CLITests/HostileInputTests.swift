@@ -45,6 +45,15 @@ import Testing
     expectRefused(try run([scratch.path]), "\(scratch.path): is a directory")
   }
 
+  @Test func aSymbolicLinkLoop() throws {
+    let first = scratch.appendingPathComponent("a.dtb").path
+    let second = scratch.appendingPathComponent("b.dtb").path
+    try FileManager.default.createSymbolicLink(atPath: first, withDestinationPath: second)
+    try FileManager.default.createSymbolicLink(atPath: second, withDestinationPath: first)
+    expectRefused(
+      try run([first]), "\(first): a symbolic link that leads nowhere (or in a loop)")
+  }
+
   @Test(.timeLimit(.minutes(1)))
   func devZeroIsOneChunkNotAnEndlessRead() throws {
     expectRefused(try run(["/dev/zero"]), "/dev/zero: bad magic 0x0 (expected 0xd00dfeed)")
