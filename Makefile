@@ -10,8 +10,23 @@ RELEASE  := $(BUILD)/release/iommu-plan
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FORMAT   := $(SWIFT) format lint --strict --recursive Sources Tests Package.swift
 PYTHON   ?= python3
+# The fuzz target (Tests/Fuzz) is built with swiftc, not SwiftPM: libFuzzer and
+# ASan over DeviceTree and IOMMUPlan. Swift's backtracer trips ASan, so it is off.
+SWIFTC   ?= swiftc
+FUZZ_DIR := $(BUILD)/fuzz
+FUZZ     := $(FUZZ_DIR)/iommu-plan-fuzz
+FUZZ_TIME ?= 600
+FUZZ_SMOKE_TIME ?= 30
+FUZZ_SWIFTC := $(SWIFTC) -sanitize=fuzzer,address -parse-as-library -O -g -I Sources/CLibFDT -I $(FUZZ_DIR)
+FUZZ_RUN := SWIFT_BACKTRACE=enable=no $(FUZZ) -dict=Tests/Fuzz/fdt.dict -max_len=131072 -timeout=10 \
+            -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/
+FUZZ_SEEDS := $(wildcard dts-samples/*.dts Tests/*/Fixtures/*.dts)
+REGRESSIONS := $(wildcard Tests/Fuzz/Regressions/*)
+# Debian's DTBs, when corpus-test has fetched them; the smoke does without.
+CORPUS_DTBS := $(wildcard $(or $(IOMMU_PLAN_CACHE),$(HOME)/.cache/iommu-plan)/root-*/usr/lib/linux-image-*)
 
-.PHONY: all deps pydeps build release samples demo test unit-test corpus-test lint-test bench lint-bench lint format golden clean
+.PHONY: all deps pydeps build release samples demo test unit-test corpus-test lint-test bench lint-bench \
+        lint format golden clean fuzz fuzz-smoke fuzz-seeds asan
 
 all: build
 
@@ -43,7 +58,7 @@ samples: $(DTBS)
 demo: build samples
 	$(BIN) $(BUILD)/samples/qcom-sdm845-like.dtb
 
-test: unit-test corpus-test lint-test lint
+test: unit-test asan fuzz-smoke corpus-test lint-test lint
 
 unit-test: deps pydeps
 	$(SWIFT) build --build-tests
@@ -61,6 +76,40 @@ bench: release
 # lint over the corpus (fetched by corpus-test) against the same dtc loop.
 lint-bench: release
 	$(PYTHON) Tests/Bench/lint_bench.py --binary $(RELEASE) --root "$$(ls -d $${IOMMU_PLAN_CACHE:-$$HOME/.cache/iommu-plan}/root-*/usr/lib/linux-image-* | sort -V | tail -n 1)"
+
+# The whole test suite under the address sanitizer, in its own build directory;
+# Tests/lsan.supp lists the toolchain's own leaks, nothing of ours.
+asan: deps
+	SWIFT_BACKTRACE=enable=no LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan.supp:print_suppressions=0 \
+	  $(SWIFT) test --sanitize=address --scratch-path $(BUILD)/asan
+
+$(FUZZ): $(wildcard Sources/DeviceTree/*.swift Sources/IOMMUPlan/*.swift Tests/Fuzz/*.swift) | deps
+	@mkdir -p $(@D)
+	$(FUZZ_SWIFTC) -module-name DeviceTree -wmo -emit-module -emit-module-path $(@D)/DeviceTree.swiftmodule \
+	  -c Sources/DeviceTree/*.swift -o $(@D)/DeviceTree.o
+	$(FUZZ_SWIFTC) -module-name IOMMUPlan -wmo -emit-module -emit-module-path $(@D)/IOMMUPlan.swiftmodule \
+	  -c Sources/IOMMUPlan/*.swift -o $(@D)/IOMMUPlan.o
+	$(FUZZ_SWIFTC) -use-ld=lld -module-name IOMMUPlanFuzz -I Tests/Fuzz/CFuzz Tests/Fuzz/*.swift \
+	  $(@D)/DeviceTree.o $(@D)/IOMMUPlan.o -lfdt -o $@
+
+fuzz-seeds: | deps
+	@mkdir -p $(FUZZ_DIR)/seeds
+	@for f in $(FUZZ_SEEDS); do dtc -q -f -@ -I dts -O dtb -o $(FUZZ_DIR)/seeds/$$(basename $$f .dts).dtb $$f 2>/dev/null; done
+
+# FUZZ_TIME seconds over samples, fixtures, regressions and Debian's DTBs; the
+# corpus in $(FUZZ_DIR)/corpus grows across runs; a crash stops the run.
+fuzz: $(FUZZ) fuzz-seeds
+	@mkdir -p $(FUZZ_DIR)/corpus
+	$(FUZZ_RUN) -max_total_time=$(FUZZ_TIME) $(FUZZ_DIR)/corpus $(FUZZ_DIR)/seeds \
+	  $(wildcard Tests/Fuzz/Regressions) $(CORPUS_DTBS)
+
+# Every input that once crashed the target, once (Tests/Fuzz/Regressions, named
+# after the bug; FuzzRegressionTests replays them in swift test too), then
+# FUZZ_SMOKE_TIME seconds from the seeds alone.
+fuzz-smoke: $(FUZZ) fuzz-seeds
+	$(if $(REGRESSIONS),$(FUZZ_RUN) $(REGRESSIONS))
+	@rm -rf $(FUZZ_DIR)/smoke && mkdir -p $(FUZZ_DIR)/smoke
+	$(FUZZ_RUN) -seed=1 -max_total_time=$(FUZZ_SMOKE_TIME) $(FUZZ_DIR)/smoke $(FUZZ_DIR)/seeds
 
 lint:
 	$(FORMAT)

@@ -25,9 +25,10 @@ public struct DeviceTree: Sendable {
   private let paths: [String: NodeID]
   private let labelsByNode: [NodeID: [String]]
 
-  /// Parses and validates a flattened device tree blob (any alignment).
-  public init(blob: [UInt8]) throws(BlobError) {
-    let raw = try FlattenedTree.flatten(blob)
+  /// Parses and validates a flattened device tree blob (any alignment),
+  /// refusing one that exceeds `limits`.
+  public init(blob: [UInt8], limits: LoadLimits = .standard) throws(BlobError) {
+    let raw = try FlattenedTree.flatten(blob, limits: limits)
     var nodes: [Node] = []
     nodes.reserveCapacity(raw.count)
     var stack: [NodeID] = []

@@ -15,9 +15,36 @@ public struct Node: Sendable {
   public let parent: NodeID?
   public internal(set) var children: [NodeID]
   public let properties: [Property]
+  /// First index of each name, for nodes with many properties: lookups run
+  /// for every ancestor of every consumer, so a linear search there would
+  /// make a hostile node with a million properties cost a million per look.
+  private let index: [String: Int]?
 
+  init(
+    id: NodeID, name: String, path: String, parent: NodeID?, children: [NodeID],
+    properties: [Property]
+  ) {
+    self.id = id
+    self.name = name
+    self.path = path
+    self.parent = parent
+    self.children = children
+    self.properties = properties
+    if properties.count > 16 {
+      var index: [String: Int] = [:]
+      for (position, property) in properties.enumerated() where index[property.name] == nil {
+        index[property.name] = position
+      }
+      self.index = index
+    } else {
+      self.index = nil
+    }
+  }
+
+  /// The first property of that name, as libfdt's `fdt_getprop` finds it.
   public func property(_ name: String) -> Property? {
-    properties.first { $0.name == name }
+    guard let index else { return properties.first { $0.name == name } }
+    return index[name].map { properties[$0] }
   }
 
   /// The first cell of a property, as `of_property_read_u32` reads it.

@@ -40,6 +40,13 @@ public struct Property: Hashable, Sendable {
     return parts.map { String(decoding: $0, as: UTF8.self) }
   }
 
+  /// The first string of the list, as `strings.first` gives it, without
+  /// splitting the rest (a hostile value can hold millions).
+  public var firstString: String? {
+    guard !bytes.isEmpty else { return nil }
+    return String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+  }
+
   /// The value as one NUL-terminated string, or nil when it has no NUL.
   public var string: String? {
     guard let end = bytes.firstIndex(of: 0) else { return nil }

@@ -11,24 +11,32 @@ public struct TreeFile: Hashable, Sendable {
   public var isStandardInput: Bool { path == "-" }
   public var isSource: Bool { path.hasSuffix(".dts") || path.hasSuffix(".dtsi") }
 
-  /// Reads (or compiles) and parses the input.
-  public func load() throws(LoadError) -> DeviceTree {
-    let blob = try isSource ? DTSCompiler.compile(path) : readBlob()
+  /// Reads (or compiles) and parses the input, refusing one past `limits`.
+  public func load(limits: LoadLimits = .standard) throws(LoadError) -> DeviceTree {
+    let blob =
+      try isSource
+      ? DTSCompiler.compile(path, limits: limits) : readBlob(limit: limits.maximumInputSize)
     do {
-      return try DeviceTree(blob: blob)
+      return try DeviceTree(blob: blob, limits: limits)
     } catch {
       throw LoadError(file: path, reason: error.reason)
     }
   }
 
-  private func readBlob() throws(LoadError) -> [UInt8] {
+  /// Opens the file the way `cat` does: a FIFO blocks until a writer opens
+  /// it, then is read to its end (or to what the header asks for).
+  private func readBlob(limit: Int) throws(LoadError) -> [UInt8] {
     let handle: FileHandle
     if isStandardInput {
       handle = FileHandle.standardInput
     } else {
       var isDirectory: ObjCBool = false
       guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-        throw LoadError(file: path, reason: "no such file")
+        let link = try? FileManager.default.destinationOfSymbolicLink(atPath: path)
+        throw LoadError(
+          file: path,
+          reason: link == nil ? "no such file" : "a symbolic link that leads nowhere (or in a loop)"
+        )
       }
       guard !isDirectory.boolValue else { throw LoadError(file: path, reason: "is a directory") }
       guard let opened = FileHandle(forReadingAtPath: path) else {
@@ -37,26 +45,42 @@ public struct TreeFile: Hashable, Sendable {
       handle = opened
     }
     defer { if !isStandardInput { try? handle.close() } }
-    return try Self.readBounded(handle, file: path)
+    return try Self.readBounded(handle, file: path, limit: limit)
   }
 
-  /// Reads at most `maximumBlobSize` bytes, so that /dev/zero or an endless
-  /// pipe cannot exhaust memory.
-  static func readBounded(_ handle: FileHandle, file: String) throws(LoadError) -> [UInt8] {
+  /// Reads no more than the blob needs: once the first chunk is in, a wrong
+  /// magic ends the read (the parser reports it), and a right one bounds it
+  /// by the header's totalsize. Otherwise at most `limit` + 1 bytes, so that
+  /// /dev/zero, /dev/urandom or an endless pipe cost one chunk, not memory.
+  static func readBounded(_ handle: FileHandle, file: String, limit: Int) throws(LoadError)
+    -> [UInt8]
+  {
     var bytes: [UInt8] = []
-    while true {
+    var wanted = limit + 1
+    var headerSeen = false
+    while bytes.count < wanted {
       let chunk: Data?
       do {
-        chunk = try handle.read(upToCount: 1 << 20)
+        chunk = try handle.read(upToCount: min(1 << 20, wanted - bytes.count))
       } catch {
         throw LoadError(file: file, reason: "read failed: \(error.localizedDescription)")
       }
       guard let chunk, !chunk.isEmpty else { break }
       bytes.append(contentsOf: chunk)
-      if bytes.count > maximumBlobSize {
-        throw LoadError(
-          file: file, reason: "larger than the \(maximumBlobSize)-byte limit for a device tree")
+      if !headerSeen && bytes.count >= 8 {
+        headerSeen = true
+        guard BlobHeader.word(bytes, 0) == BlobHeader.magic else { break }
+        let total = Int(BlobHeader.word(bytes, 4))
+        if total > limit {
+          throw LoadError(
+            file: file, reason: "header says \(total) bytes, more than the \(limit)-byte limit")
+        }
+        wanted = max(total, 8)
       }
+    }
+    if bytes.count > limit {
+      throw LoadError(
+        file: file, reason: "larger than the \(limit)-byte limit for a device tree")
     }
     if bytes.isEmpty { throw LoadError(file: file, reason: "empty file") }
     return bytes

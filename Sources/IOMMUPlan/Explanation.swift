@@ -11,7 +11,8 @@ public enum Explanation {
     var resolver = ReadinessResolver(
       tree: tree, build: build, roots: report.iommus.map(\.node) + [node])
     let a = report.plan.assumptions
-    var out = "\(path) on kernel \(a.kernelVersion) (modules \(a.modules ? "on" : "off"), "
+    var out =
+      "\(printable(path)) on kernel \(a.kernelVersion) (modules \(a.modules ? "on" : "off"), "
     out += "deferred_probe_timeout \(a.deferredProbeTimeout) s)\n"
     let consumers = report.plan.consumers.filter { $0.device == path }
     guard !consumers.isEmpty else {
@@ -24,7 +25,7 @@ public enum Explanation {
     var step = 0
     func line(_ text: String, _ rule: String) {
       step += 1
-      out += "  \(step). \(text)\n     rule: \(rule)\n"
+      out += "  \(step). \(printable(text))\n     rule: \(rule)\n"
     }
     for consumer in consumers {
       let links = report.links.filter {

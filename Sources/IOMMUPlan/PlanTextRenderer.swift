@@ -1,3 +1,5 @@
+import DeviceTree
+
 /// The plan part of the text report: devices grouped by the modules they
 /// defer for, then unprotected and other devices, then the load order.
 enum PlanTextRenderer {
@@ -8,10 +10,12 @@ enum PlanTextRenderer {
     out +=
       "deferred_probe_timeout \(timeout), fw_devlink.strict \(a.fwDevlinkStrict ? "on" : "off")\n"
     if !a.drivers.isEmpty {
-      let drivers = a.drivers.map { "\($0.module) \($0.mode.rawValue) (\($0.source.rawValue))" }
+      let drivers = a.drivers.map {
+        "\(printable($0.module)) \($0.mode.rawValue) (\($0.source.rawValue))"
+      }
       out += "  drivers: \(drivers.joined(separator: ", "))\n"
     }
-    for note in a.notes { out += "  assumed: \(note)\n" }
+    for note in a.notes { out += "  assumed: \(printable(note))\n" }
     let groups = Dictionary(grouping: plan.consumers.filter { $0.outcome == .deferred }) {
       Array(Set($0.waitsFor.compactMap(\.module))).sorted().joined(separator: ", ")
     }
@@ -24,7 +28,7 @@ enum PlanTextRenderer {
     if let deadline = plan.consumers.first(where: { $0.outcome == .deferred })?.reason
       .split(separator: ";", maxSplits: 1).last
     {
-      out += "    deadline:\(deadline)\n"
+      out += "    deadline:\(printable(String(deadline)))\n"
     }
     let sections: [(Plan.Outcome, String, Bool)] = [
       (.unprotected, "unprotected", true), (.unknown, "unknown IOMMU driver", true),
@@ -39,7 +43,8 @@ enum PlanTextRenderer {
     out += "  load order: "
     out +=
       plan.loadOrder.isEmpty
-      ? "nothing to load\n" : plan.loadOrder.map(\.module).joined(separator: " -> ") + "\n"
+      ? "nothing to load\n"
+      : printable(plan.loadOrder.map(\.module).joined(separator: " -> ")) + "\n"
     if let boot = plan.bootModules {
       out += "  boot modules (initramfs): "
       out += boot.isEmpty ? "none\n" : boot.map(\.module).joined(separator: " -> ") + "\n"
@@ -50,7 +55,8 @@ enum PlanTextRenderer {
   private static func rows(_ consumers: [Plan.Consumer], reasons: Bool) -> String {
     consumers.map { consumer in
       let property = consumer.property == .iommus ? "" : " (\(consumer.property.rawValue))"
-      return "    \(consumer.device)\(property)" + (reasons ? ": \(consumer.reason)" : "") + "\n"
+      return "    \(printable(consumer.device))\(property)"
+        + (reasons ? ": \(printable(consumer.reason))" : "") + "\n"
     }.joined()
   }
 }

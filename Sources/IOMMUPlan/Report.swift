@@ -41,7 +41,7 @@ public struct Report: Sendable {
       analysis: &analysis, inventory: inventory, build: build, request: request)
 
     input = Input(
-      path: inputPath, model: tree.root.property("model")?.strings.first,
+      path: inputPath, model: tree.root.property("model")?.firstString,
       compatible: tree.root.compatible)
     kernel = build.version
     iommus = inventory

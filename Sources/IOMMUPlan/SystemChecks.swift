@@ -30,7 +30,7 @@ enum SystemChecks {
     where analysis.isEnabled(key.consumer) {
       let disabled = links.filter { !tree[$0.supplier].isAvailable }.sorted { $0.index < $1.index }
       guard let first = disabled.first else { continue }
-      let status = tree[first.supplier].status ?? ""
+      let status = shortened(tree[first.supplier].status ?? "")
       if key.property == .iommus {
         var message =
           "entry \(first.index) targets \(first.supplierPath) (status \"\(status)\"): the kernel's "
@@ -45,7 +45,7 @@ enum SystemChecks {
           analysis.report(
             .iommuDisabled, key.consumer, key.property.rawValue,
             "IDs of entries \(entries.joined(separator: ", ")) map to \(tree[supplier].path) "
-              + "(status \"\(tree[supplier].status ?? "")\") and get no IOMMU")
+              + "(status \"\(shortened(tree[supplier].status ?? ""))\") and get no IOMMU")
         }
       }
     }
@@ -73,11 +73,10 @@ enum SystemChecks {
   }
 
   private static func legacyBinding(_ inventory: [IOMMU], _ analysis: inout Analysis) {
+    let referrers = Dictionary(
+      grouping: analysis.links.filter { $0.property != .mmuMasters }, by: \.supplier)
     for iommu in inventory where iommu.binding == .mixed {
-      let consumers = Set(
-        analysis.links.filter { $0.supplier == iommu.node && $0.property != .mmuMasters }
-          .map(\.consumerPath)
-      ).sorted()
+      let consumers = Set((referrers[iommu.node] ?? []).map(\.consumerPath)).sorted()
       analysis.report(
         .mmuMastersWithGenericConsumers, iommu.node, MMUMastersBinding.property,
         "\(iommu.path) lists mmu-masters and is also referenced by \(consumers.joined(separator: ", ")); "
@@ -118,8 +117,13 @@ enum SystemChecks {
       .filter { $0.property != .mmuMasters && probing($0.consumer) && probing($0.supplier) }
       .map { ($0.consumer, $0.supplier) }
     var notes: [NodeID: String] = [:]
+    // Each root complex's map, grouped and sorted once, not once per IOMMU.
+    let maps = Dictionary(
+      grouping: analysis.links.filter { $0.property == .iommuMap }, by: \.consumer
+    ).mapValues { $0.sorted { $0.index < $1.index } }
     for iommu in inventory where probing(iommu.node) {
-      guard let (rid, link) = ownRequesterID(iommu.node, analysis), probing(link.supplier)
+      guard let (rid, link) = ownRequesterID(iommu.node, analysis, maps: maps),
+        probing(link.supplier)
       else { continue }
       edges.append((iommu.node, link.supplier))
       notes[iommu.node] =
@@ -140,7 +144,9 @@ enum SystemChecks {
 
   /// The RID of a node that sits on a PCI bus below a root complex with an
   /// `iommu-map`, and the map entry that RID hits first.
-  private static func ownRequesterID(_ node: NodeID, _ analysis: Analysis) -> (UInt32, Link)? {
+  private static func ownRequesterID(
+    _ node: NodeID, _ analysis: Analysis, maps: [NodeID: [Link]]
+  ) -> (UInt32, Link)? {
     let tree = analysis.tree
     guard let host = analysis.pciHost(above: node),
       let parent = tree[node].parent,
@@ -148,9 +154,7 @@ enum SystemChecks {
       let physHigh = tree[node].u32("reg")
     else { return nil }
     let rid = (physHigh >> 8) & 0xffff
-    let map = analysis.links.filter { $0.consumer == host && $0.property == .iommuMap }
-      .sorted { $0.index < $1.index }
-    let hit = map.first { link in
+    let hit = maps[host]?.first { link in
       guard let range = link.range else { return false }
       let masked = rid & (range.mask ?? .max)
       return masked >= range.base && UInt64(masked) < UInt64(range.base) + UInt64(range.length)
@@ -165,6 +169,12 @@ enum SystemChecks {
       (lhs.consumer, lhs.property) < (rhs.consumer, rhs.property)
     }
   }
+}
+
+/// A status or similar string from the blob, cut to 64 characters: it is
+/// quoted once per consumer, so its length must not multiply.
+func shortened(_ text: String) -> String {
+  text.count > 64 ? text.prefix(64) + "..." : text
 }
 
 func quoted(_ strings: [String]) -> String {

@@ -1,12 +1,18 @@
+import DeviceTree
+
 /// The human report: per IOMMU, the devices behind it with their stream IDs,
 /// then the findings in `FILE: severity [code] /path:property: message` form.
+/// Every name and string from the blob goes through `printable`, so one
+/// finding is always one line.
 public enum TextRenderer {
   public static let identifier = "text"
 
   public static func render(_ report: Report) -> String {
     var out = header(report)
+    // Grouped once: a filter per IOMMU is quadratic on a hostile tree.
+    let links = Dictionary(grouping: report.links, by: \.supplier)
     for iommu in report.iommus {
-      out += "\n" + section(iommu, links: report.links.filter { $0.supplier == iommu.node })
+      out += "\n" + section(iommu, links: links[iommu.node] ?? [])
     }
     out += "\n" + findings(report)
     out += "\n" + PlanTextRenderer.render(report.plan)
@@ -19,8 +25,8 @@ public enum TextRenderer {
       ? "iommu-map entries sized by #iommu-cells" : "iommu-map read as fixed 4-cell entries"
     let linkCount = report.links.count
     return """
-      \(report.input.path): \(report.input.model ?? "(no model)")
-        compatible: \(report.input.compatible.joined(separator: ", "))
+      \(printable(report.input.path)): \(printable(report.input.model ?? "(no model)"))
+        compatible: \(printable(report.input.compatible.joined(separator: ", ")))
         kernel:     \(report.kernel) rules (\(layout))
         summary:    \(counted(report.iommus.count, "IOMMU")), \(counted(linkCount, "link"))
 
@@ -28,21 +34,21 @@ public enum TextRenderer {
   }
 
   private static func section(_ iommu: IOMMU, links: [Link]) -> String {
-    var out = "IOMMU \(iommu.path)\(iommu.label.map { " (\($0))" } ?? "")\n"
-    out += "  compatible: \(iommu.compatible.joined(separator: ", "))\n"
+    var out = "IOMMU \(printable(iommu.path))\(iommu.label.map { " (\(printable($0)))" } ?? "")\n"
+    out += "  compatible: \(printable(iommu.compatible.joined(separator: ", ")))\n"
     out += "  driver:     \(driverText(iommu.driver))\n"
     let cells = iommu.iommuCells.map { "#iommu-cells = <\($0)>" } ?? "no #iommu-cells"
     let status =
       switch (iommu.isAvailable, iommu.status) {
       case (true, _): "okay"
       case (false, "disabled"): "disabled"
-      case (false, let other): "not available (status \"\(other ?? "")\")"
+      case (false, let other): "not available (status \"\(printable(other ?? ""))\")"
       }
     out += "  status:     \(status), \(cells), \(iommu.binding.rawValue) binding\n"
     guard !links.isEmpty else { return out + "  devices:    none\n" }
     out += "  devices:    \(links.count)\n"
     let rows = links.map { link in
-      ("\(link.property.rawValue)[\(link.index)]", link.consumerPath, specifier(link))
+      ("\(link.property.rawValue)[\(link.index)]", printable(link.consumerPath), specifier(link))
     }
     let pathWidth = rows.map(\.1.count).max() ?? 0
     let referenceWidth = rows.map(\.0.count).max() ?? 0
@@ -84,7 +90,8 @@ public enum TextRenderer {
       guard range.length > 0 else {
         return "no RIDs (length 0)\(mask) -> \(hexList(link.arguments))"
       }
-      let last = UInt64(range.base) + UInt64(range.length) - 1
+      // IDs are 32-bit: a window that would run past 0xffffffff ends there.
+      let last = min(UInt64(range.base) + UInt64(range.length) - 1, UInt64(UInt32.max))
       let window = "RIDs \(hex(range.base))-0x\(String(last, radix: 16))"
       guard let first = link.arguments.first else { return "\(window)\(mask) -> (no cells)" }
       let end = (UInt64(first) + UInt64(range.length) - 1) & 0xffff_ffff
@@ -107,9 +114,9 @@ public enum TextRenderer {
   public static func line(_ diagnostic: Diagnostic, file: String) -> String {
     var location = diagnostic.path ?? ""
     if let property = diagnostic.property { location += ":" + property }
-    let place = location.isEmpty ? "" : location + ": "
-    return "\(file): \(diagnostic.severity.rawValue) [\(diagnostic.code.rawValue)] "
-      + "\(place)\(diagnostic.message)"
+    let place = location.isEmpty ? "" : printable(location) + ": "
+    return "\(printable(file)): \(diagnostic.severity.rawValue) [\(diagnostic.code.rawValue)] "
+      + "\(place)\(printable(diagnostic.message))"
   }
 
   private static func padded(_ text: String, _ width: Int) -> String {

@@ -21,6 +21,8 @@ struct ReportCommand: ParsableCommand {
   @Argument(help: "Device trees: .dtb files, .dts files (compiled with dtc), or - for stdin.")
   var files: [String]
 
+  @OptionGroup var input: InputOptions
+
   func validate() throws {
     if files.isEmpty { throw ValidationError("name at least one device tree file") }
   }
@@ -32,28 +34,23 @@ struct ReportCommand: ParsableCommand {
       kernel = try build.kernelBuild()
       request = try build.request()
     } catch {
-      FileHandle.standardError.write(Data("iommu-plan: \(error)\n".utf8))
+      StandardStream.error.write("iommu-plan: \(error)\n")
       throw ExitCode(2)
     }
-    var reports: [Report] = []
-    var unreadable = false
-    for file in files {
-      do {
-        let tree = try TreeFile(file).load()
-        reports.append(Report(tree: tree, inputPath: file, build: kernel, request: request))
-      } catch {
-        FileHandle.standardError.write(Data("iommu-plan: \(error)\n".utf8))
-        unreadable = true
-      }
-    }
+    StandardStream.ignoreBrokenPipes()
+    let entries = files.map { input.entry($0, build: kernel, request: request) }
+    let reports = entries.compactMap(\.report)
     let output: String
     switch format {
     case .json:
       output =
-        reports.isEmpty && files.count == 1
-        ? "" : JSONRenderer.render(reports, asArray: files.count > 1)
+        files.count == 1
+        ? reports.map { JSONRenderer.render([$0], asArray: false) }.joined()
+        : JSONRenderer.render(batch: entries)
     case .text:
-      output = reports.map(TextRenderer.render).joined(separator: "\n")
+      output =
+        files.count == 1
+        ? reports.map(TextRenderer.render).joined() : TextRenderer.render(batch: entries)
     case .dot:
       output = reports.map(DOTRenderer.render).joined(separator: "\n")
     case .mermaid:
@@ -61,8 +58,8 @@ struct ReportCommand: ParsableCommand {
     case .modulesLoad:
       output = reports.map(ModulesLoadRenderer.render).joined(separator: "\n")
     }
-    FileHandle.standardOutput.write(Data(output.utf8))
-    if unreadable { throw ExitCode(2) }
+    StandardStream.output.write(output)
+    if reports.count < entries.count { throw ExitCode(2) }
     if reports.contains(where: { $0.worstSeverity == .error }) { throw ExitCode(1) }
   }
 }

@@ -74,8 +74,10 @@ import Testing
     let bad = try write([0, 1, 2, 3, 4, 5, 6, 7, 8], "bad.dtb")
     let result = try run(["--format", "json", try dtb("server-smmuv3.dts"), bad])
     #expect(result.status == 2)
-    let array = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [Any]
-    #expect(array?.count == 1)
+    let array = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]]
+    #expect(array?.count == 2)
+    #expect(array?.first?["error"] == nil)
+    #expect(array?.last?["error"] as? String == "bad magic 0x10203 (expected 0xd00dfeed)")
     #expect(result.stderr.split(separator: "\n").count == 1)
   }
 

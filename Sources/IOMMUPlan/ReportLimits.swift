@@ -1,0 +1,47 @@
+import DeviceTree
+
+/// Bounds on what a report is built from, checked on the loaded tree before
+/// a report is built; a tree past one is refused, not reported in part.
+///
+/// The kernel has neither limit; they are iommu-plan's own, because output
+/// grows with them. Every `iommus`, `iommu-map` and `mmu-masters` cell can
+/// become a link and a finding that names two paths: 64 MiB of
+/// `iommus = <&smmu>` would be sixteen million of each. Every compatible
+/// string is listed for the root and each IOMMU: 64 MiB of NULs would be 64
+/// million empty strings. The busiest DTB of Debian's 6.1 arm64 kernel holds
+/// 258 reference cells and 330 compatible strings.
+public enum ReportLimits {
+  public static let maximumReferenceCells = 1 << 16
+  public static let maximumCompatibleStrings = 1 << 16
+
+  static let references = [
+    IommusBinding.property, IOMMUMapBinding.property, MMUMastersBinding.property,
+  ]
+
+  /// Throws when the tree's IOMMU reference properties hold more than
+  /// `maximumReferenceCells` cells, or its `compatible` properties more than
+  /// `maximumCompatibleStrings` strings, in total. Counts without splitting.
+  public static func check(_ tree: DeviceTree) throws(BlobError) {
+    var cells = 0
+    var strings = 0
+    for node in tree.nodes {
+      for property in node.properties {
+        if references.contains(property.name) {
+          cells += property.bytes.count / 4
+          if cells > maximumReferenceCells {
+            throw BlobError(
+              "more than \(maximumReferenceCells) cells of iommus, iommu-map and mmu-masters "
+                + "(iommu-plan's limit); \(printable(node.path)) reaches it with \(property.name)")
+          }
+        } else if property.name == "compatible" {
+          strings += property.bytes.count { $0 == 0 } + (property.bytes.last == 0 ? 0 : 1)
+          if strings > maximumCompatibleStrings {
+            throw BlobError(
+              "more than \(maximumCompatibleStrings) compatible strings (iommu-plan's limit); "
+                + "\(printable(node.path)) reaches it")
+          }
+        }
+      }
+    }
+  }
+}
