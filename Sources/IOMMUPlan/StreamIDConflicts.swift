@@ -31,14 +31,13 @@ struct StreamIDConflicts {
         $0.supplier == iommu.node && $0.property != .mmuMasters && snapshot.isEnabled($0.consumer)
       }.compactMap { Self.claim($0, matchMask: driver == .armSMMU ? matchMask : 0) }
         .sorted { ($0.link.consumer, $0.link.index) < ($1.link.consumer, $1.link.index) }
+      var lookup = Lookup(claims)
       // One finding per pair of masters, naming every ID they share.
       var pairs: [PairKey: [(Claim, Claim)]] = [:]
       for (index, later) in claims.enumerated() {
-        guard
-          let earlier = claims[..<index].first(where: {
-            $0.link.consumer != later.link.consumer && Self.clash($0, later)
-          })
-        else { continue }
+        guard let earlier = Self.firstClash(later, before: index, in: claims, &lookup) else {
+          continue
+        }
         pairs[PairKey(later: later.link.consumer, earlier: earlier.link.consumer), default: []]
           .append((earlier, later))
       }
@@ -47,6 +46,42 @@ struct StreamIDConflicts {
       }
       for claim in claims { reportFolding(claim, exclusive: exclusive, &analysis) }
     }
+  }
+
+  /// Plain single IDs (the common case) are found through a table, so a
+  /// hostile tree with thousands of masters on one SMMU stays linear; ranges
+  /// and SMR-masked IDs, which are few, are compared one by one.
+  private struct Lookup {
+    /// Per plain ID, the first claim of each master that holds it.
+    var byID: [UInt64: [Int]] = [:]
+    var wide: [Int] = []
+    init(_ claims: [Claim]) {
+      for (index, claim) in claims.enumerated() {
+        if claim.first == claim.last && claim.smrMask == 0 {
+          let holders = byID[claim.first] ?? []
+          if !holders.contains(where: { claims[$0].link.consumer == claim.link.consumer }) {
+            byID[claim.first, default: []].append(index)
+          }
+        } else {
+          wide.append(index)
+        }
+      }
+    }
+  }
+
+  /// The first earlier claim of another master that clashes with `later`.
+  private static func firstClash(
+    _ later: Claim, before index: Int, in claims: [Claim], _ lookup: inout Lookup
+  ) -> Claim? {
+    let isPlain = later.first == later.last && later.smrMask == 0
+    let pool: [Int] =
+      isPlain ? lookup.wide + (lookup.byID[later.first] ?? []) : Array(claims.indices)
+    var best: Int?
+    for candidate in pool where candidate < index && candidate < (best ?? Int.max) {
+      let claim = claims[candidate]
+      if claim.link.consumer != later.link.consumer && clash(claim, later) { best = candidate }
+    }
+    return best.map { claims[$0] }
   }
 
   private static func claim(_ link: Link, matchMask: UInt32) -> Claim? {
