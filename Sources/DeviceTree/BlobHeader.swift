@@ -98,6 +98,30 @@ struct BlobHeader {
     }
   }
 
+  /// Refuses an old blob whose root name libfdt cannot read. Before version
+  /// 16 names are full paths, and `fdt_get_name` returns NULL for one
+  /// without a '/'; libfdt 1.6.1's `fdt_check_full` reads the root's name
+  /// that way and dereferences the result unchecked (later libfdt checks).
+  /// dtc writes the root first, as "/", so this refuses nothing real.
+  func checkOldRootName(_ blob: [UInt8]) throws(BlobError) {
+    guard version < 16 else { return }
+    var offset = structOffset
+    while offset + 4 <= totalSize && Self.word(blob, offset) == 4 { offset += 4 }  // FDT_NOP
+    guard offset + 4 <= totalSize, Self.word(blob, offset) == 1 else {
+      throw BlobError(
+        "the structure block of this version \(version) blob does not start with the root node",
+        code: .badStructure)
+    }
+    let name = blob[(offset + 4)..<totalSize].prefix { $0 != 0 }
+    guard name.contains(UInt8(ascii: "/")) else {
+      throw BlobError(
+        "the root node of this version \(version) blob is named "
+          + "\"\(printable(String(decoding: name.prefix(100), as: UTF8.self)))\", not a path "
+          + "(before version 16 names are full paths)",
+        code: .badStructure)
+    }
+  }
+
   /// Refuses a strings block holding a run of more than the limit's bytes
   /// without a NUL: one O(n) pass instead of libfdt's O(n) per property.
   func checkStrings(_ blob: [UInt8], limits: LoadLimits) throws(BlobError) {

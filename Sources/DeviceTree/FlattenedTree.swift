@@ -41,6 +41,7 @@ enum FlattenedTree {
     let header = try BlobHeader(blob, limits: limits)
     try header.checkLayout(blob)
     try header.checkStrings(blob, limits: limits)
+    try header.checkOldRootName(blob)
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blob.count, alignment: 8)
     defer { buffer.deallocate() }
     buffer.copyBytes(from: blob)

@@ -123,6 +123,34 @@ import Testing
         == "the root node at structure offset 0x0 has a name (FDT_ERR_BADSTRUCTURE)")
   }
 
+  /// Found by the fuzz target: libfdt 1.6.1's fdt_check_full dereferences
+  /// NULL on an old (version < 16) blob whose root name is not a path. The
+  /// fuzzer's input was dtc output with the version set to 13.
+  @Test func anOldBlobWhoseRootNameIsNotAPath() throws {
+    var blob = try DamagedBlob(source: Self.small)
+    blob.setWord(at: 20, to: 13)
+    blob.setWord(at: 24, to: 2)
+    #expect(
+      reason(blob.bytes)
+        == "the root node of this version 13 blob is named \"\", not a path (before version 16 "
+        + "names are full paths)")
+  }
+
+  /// dtc still writes version 3 blobs (names as full paths); they load.
+  @Test func aRealVersionThreeBlobLoads() throws {
+    let directory = try Fixtures.scratchDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let source = directory.appendingPathComponent("old.dts")
+    let output = directory.appendingPathComponent("old.dtb")
+    try Self.small.write(to: source, atomically: true, encoding: .utf8)
+    let dtc = try Fixtures.run(
+      "dtc", ["-q", "-V", "3", "-I", "dts", "-O", "dtb", "-o", output.path, source.path])
+    try #require(dtc.status == 0)
+    let tree = try DeviceTree(blob: [UInt8](Data(contentsOf: output)))
+    #expect(tree.nodes.map(\.path) == ["/", "/node"])
+    #expect(tree.nodes[1].property("prop")?.cells == [1, 2, 3])
+  }
+
   @Test func aPropertyOutsideAnyNode() throws {
     var blob = try DamagedBlob(source: Self.small)
     let property = try token(blob, 3)

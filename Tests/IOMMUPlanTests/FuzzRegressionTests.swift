@@ -14,8 +14,8 @@ import Testing
 
   /// Input file -> the focused test that pins the bug down.
   static let bugs: [String: String] = [
-    "control-character-in-compatible":
-      "HostileTreeTests.stringsFromTheBlobCannotBreakALine"
+    "control-character-in-compatible": "HostileTreeTests.stringsFromTheBlobCannotBreakALine",
+    "old-version-root-name-without-slash": "HostileBlobTests.anOldBlobWhoseRootNameIsNotAPath",
   ]
 
   static var inputs: [String] {
