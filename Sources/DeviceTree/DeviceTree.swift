@@ -17,7 +17,10 @@ public struct DuplicatePhandle: Hashable, Sendable {
 }
 
 /// A whole device tree as Swift values.
-public struct DeviceTree: Sendable {
+///
+/// Immutable, and a class so that the bindings, iterators and planner that
+/// each keep the tree at hand share it for one retain.
+public final class DeviceTree: Sendable {
   /// Every node in pre-order; `nodes[id.rawValue]` is the node with that id.
   public let nodes: [Node]
   public let duplicatePhandles: [DuplicatePhandle]
@@ -28,29 +31,45 @@ public struct DeviceTree: Sendable {
   /// Parses and validates a flattened device tree blob (any alignment),
   /// refusing one that exceeds `limits`.
   public init(blob: [UInt8], limits: LoadLimits = .standard) throws(BlobError) {
-    let raw = try FlattenedTree.flatten(blob, limits: limits)
-    var nodes: [Node] = []
-    nodes.reserveCapacity(raw.count)
+    let flat = try FlattenedTree.flatten(blob, limits: limits)
+    let raw = flat.nodes
+    // Parents and children first, so that each node is built once, whole.
+    var parents: [NodeID?] = []
+    var children: [[NodeID]] = Array(repeating: [], count: raw.count)
+    parents.reserveCapacity(raw.count)
     var stack: [NodeID] = []
     for (index, entry) in raw.enumerated() {
-      let id = NodeID(index)
       stack.removeSubrange(min(entry.depth, stack.count)...)
       let parent = stack.last
-      let path: String
-      if let parent {
+      parents.append(parent)
+      if let parent { children[parent.rawValue].append(NodeID(index)) }
+      stack.append(NodeID(index))
+    }
+    var nodes: [Node] = []
+    nodes.reserveCapacity(raw.count)
+    var paths: [String: NodeID] = [:]
+    paths.reserveCapacity(raw.count)
+    for (index, entry) in raw.enumerated() {
+      var path = "/"
+      if let parent = parents[index] {
         let parentPath = nodes[parent.rawValue].path
-        path = parentPath == "/" ? "/" + entry.name : parentPath + "/" + entry.name
-        nodes[parent.rawValue].children.append(id)
-      } else {
-        path = "/"
+        if parentPath != "/" {
+          path = ""
+          path.reserveCapacity(parentPath.utf8.count + 1 + entry.name.utf8.count)
+          path.append(parentPath)
+          path.append("/")
+        }
+        path.append(entry.name)
       }
-      nodes.append(
-        Node(
-          id: id, name: entry.name, path: path, parent: parent, children: [],
-          properties: entry.properties))
-      stack.append(id)
+      let node = Node(
+        id: NodeID(index), name: entry.name, path: path, parent: parents[index],
+        children: children[index], properties: flat.properties[entry.properties])
+      nodes.append(node)
+      // The first node with a path wins, as `of_find_node_by_path` finds it.
+      if let first = paths.updateValue(node.id, forKey: path) { paths[path] = first }
     }
     self.nodes = nodes
+    self.paths = paths
 
     var phandles: [UInt32: NodeID] = [:]
     var duplicates: [DuplicatePhandle] = []
@@ -63,10 +82,6 @@ public struct DeviceTree: Sendable {
     }
     self.phandles = phandles
     self.duplicatePhandles = duplicates
-
-    var paths: [String: NodeID] = [:]
-    for node in nodes where paths[node.path] == nil { paths[node.path] = node.id }
-    self.paths = paths
 
     var labels: [NodeID: [String]] = [:]
     if let symbols = paths["/__symbols__"] {

@@ -4,11 +4,20 @@ internal import CLibFDT
 //
 // This file is the only place that touches libfdt. The header is checked in
 // Swift first (BlobHeader), the blob is copied into an 8-byte-aligned buffer
-// (libfdt refuses anything else with FDT_ERR_ALIGNMENT), validated with
-// `fdt_check_full` before any other call, and its token stream is walked
-// once, iteratively, with `fdt_next_tag`; every name and value is copied out
-// into Swift values. No pointer outlives `flatten`; the buffer is freed
-// before it returns.
+// (libfdt refuses anything else with FDT_ERR_ALIGNMENT), and its token
+// stream is walked once, iteratively, with `fdt_next_tag`, `fdt_get_name`
+// and `fdt_getprop_by_offset`; every name is copied out into a String and
+// every value becomes a view of the caller's blob (PropertyBytes), never of
+// the buffer. No pointer outlives `flatten`; the buffer is freed before it
+// returns.
+//
+// The walk makes every call `fdt_check_full` makes, token by token, and
+// checks what it checks besides (header, reservation block, nesting, END at
+// depth 0), so a blob the walk accepts is one fdt_check_full accepts; it is
+// not run first, which would read every blob twice. When the walk fails,
+// fdt_check_full runs then: if libfdt refuses the blob, its code and
+// StructureDiagnosis name the problem, as they would have first; otherwise
+// the walk's own message stands.
 //
 // libfdt 1.6.1's `fdt_check_full` lets through trees that the kernel reads
 // differently or not at all: no root (FDT_END first), a property outside any
@@ -18,14 +27,20 @@ internal import CLibFDT
 // second or named root, which this libfdt already does, because everything
 // after it relies on one root at index 0. It enforces the kernel's depth
 // limit and the node and path limits of `LoadLimits` as it goes, so nothing
-// is built for a blob that is refused. When libfdt refuses a blob,
-// StructureDiagnosis says where.
+// is built for a blob that is refused.
 
 enum FlattenedTree {
+  /// The nodes in pre-order, each with its range of `properties`: a node's
+  /// properties come before its subnodes, so they are contiguous.
+  struct Flat {
+    var nodes: [RawNode] = []
+    var properties: [Property] = []
+  }
+
   struct RawNode {
     var name: String
     var depth: Int
-    var properties: [Property]
+    var properties: Range<Int>
   }
 
   /// Token values from fdt.h (Swift imports them as Int32 macros).
@@ -35,9 +50,9 @@ enum FlattenedTree {
   private static let nop: UInt32 = 4
   private static let end: UInt32 = 9
 
-  /// Checks the header, lets libfdt check the whole blob, then copies the
-  /// nodes out in pre-order.
-  static func flatten(_ blob: [UInt8], limits: LoadLimits) throws(BlobError) -> [RawNode] {
+  /// Checks the header, then walks the blob once, copying the nodes out in
+  /// pre-order.
+  static func flatten(_ blob: [UInt8], limits: LoadLimits) throws(BlobError) -> Flat {
     let header = try BlobHeader(blob, limits: limits)
     try header.checkLayout(blob)
     try header.checkStrings(blob, limits: limits)
@@ -48,37 +63,66 @@ enum FlattenedTree {
     guard let fdt = UnsafeRawPointer(buffer.baseAddress) else {
       throw BlobError("empty blob")
     }
-    let check = fdt_check_full(fdt, blob.count)
-    if check < 0 {
-      let code = FDTError(rawValue: -check)
-      guard let problem = StructureDiagnosis.explain(blob, header) else {
-        throw BlobError("libfdt rejects the blob: \(code)", code: code)
+    do throws(BlobError) {
+      let headerCheck = fdt_check_header(fdt)
+      if headerCheck < 0 {
+        throw BlobError("libfdt rejects the header", code: FDTError(rawValue: -headerCheck))
       }
-      throw BlobError("\(problem) (\(code.name))", code: code)
+      let reservations = fdt_num_mem_rsv(fdt)
+      if reservations < 0 {
+        throw BlobError(
+          "libfdt rejects the reservation block", code: FDTError(rawValue: -reservations))
+      }
+      var walk = Walk(blob: blob, fdt: fdt, header: header, limits: limits)
+      return try walk.run()
+    } catch {
+      try refuseIfLibfdtDoes(fdt, blob, header)
+      throw error
     }
-    var walk = Walk(fdt: fdt, strings: fdt + header.stringsOffset, limits: limits)
-    return try walk.run()
+  }
+
+  /// What `fdt_check_full` says of a blob the walk refused: libfdt's code,
+  /// with StructureDiagnosis's account of it when it has one.
+  private static func refuseIfLibfdtDoes(
+    _ fdt: UnsafeRawPointer, _ blob: [UInt8], _ header: BlobHeader
+  ) throws(BlobError) {
+    let check = fdt_check_full(fdt, blob.count)
+    guard check < 0 else { return }
+    let code = FDTError(rawValue: -check)
+    guard let problem = StructureDiagnosis.explain(blob, header) else {
+      throw BlobError("libfdt rejects the blob: \(code)", code: code)
+    }
+    throw BlobError("\(problem) (\(code.name))", code: code)
   }
 
   /// One pass over the token stream; `open` is the stack of nodes whose
   /// END_NODE has not been seen yet.
   private struct Walk {
+    /// The caller's blob, which property values are views of: `fdt` is a
+    /// byte-for-byte copy, so offsets into one are offsets into the other.
+    let blob: [UInt8]
     let fdt: UnsafeRawPointer
     let strings: UnsafeRawPointer
+    let structure: UnsafeRawPointer
+    /// Before version 16: names and values are read through libfdt, which
+    /// knows those versions' layouts.
+    let legacy: Bool
     let limits: LoadLimits
-    var nodes: [RawNode] = []
+    var flat = Flat()
     var open: [(index: Int, pathLength: Int, hasChild: Bool)] = []
-    /// Property names by string offset: each distinct name becomes one
-    /// String, shared by every property that uses it.
-    var names: [Int: String] = [:]
+    var names: PropertyNames
 
-    init(fdt: UnsafeRawPointer, strings: UnsafeRawPointer, limits: LoadLimits) {
+    init(blob: [UInt8], fdt: UnsafeRawPointer, header: BlobHeader, limits: LoadLimits) {
+      self.blob = blob
       self.fdt = fdt
-      self.strings = strings
+      self.structure = fdt + header.structOffset
+      self.legacy = header.version < 16
+      self.names = PropertyNames(stringsSize: header.stringsSize)
+      self.strings = fdt + header.stringsOffset
       self.limits = limits
     }
 
-    mutating func run() throws(BlobError) -> [RawNode] {
+    mutating func run() throws(BlobError) -> Flat {
       var offset: Int32 = 0
       var next: Int32 = 0
       while true {
@@ -89,7 +133,10 @@ enum FlattenedTree {
         }
         switch tag {
         case FlattenedTree.beginNode: try beginNode(at: offset)
-        case FlattenedTree.endNode: _ = open.popLast()
+        case FlattenedTree.endNode:
+          guard open.popLast() != nil else {
+            throw BlobError("an END_NODE token closes no node")
+          }
         case FlattenedTree.property: try property(at: offset)
         case FlattenedTree.end: return try finish()
         default: break  // FDT_NOP; fdt_check_full refused any other tag.
@@ -98,18 +145,26 @@ enum FlattenedTree {
       }
     }
 
-    private func finish() throws(BlobError) -> [RawNode] {
-      if nodes.isEmpty { throw BlobError("the structure block holds no root node") }
-      return nodes
+    private func finish() throws(BlobError) -> Flat {
+      if flat.nodes.isEmpty { throw BlobError("the structure block holds no root node") }
+      if !open.isEmpty { throw BlobError("the structure block ends inside \(path())") }
+      return flat
     }
 
     private mutating func beginNode(at offset: Int32) throws(BlobError) {
-      var length: Int32 = 0
-      guard let pointer = fdt_get_name(fdt, offset, &length), length >= 0 else {
-        let code = FDTError(rawValue: -length)
-        throw BlobError("libfdt cannot read a node name: \(code)", code: code)
+      let bytes: UnsafeRawBufferPointer
+      if legacy {
+        var length: Int32 = 0
+        guard let pointer = fdt_get_name(fdt, offset, &length), length >= 0 else {
+          let code = FDTError(rawValue: -length)
+          throw BlobError("libfdt cannot read a node name: \(code)", code: code)
+        }
+        bytes = UnsafeRawBufferPointer(start: pointer, count: Int(length))
+      } else {
+        // fdt_next_tag found the name's NUL inside the structure block.
+        let pointer = (structure + Int(offset) + 4).assumingMemoryBound(to: CChar.self)
+        bytes = UnsafeRawBufferPointer(start: pointer, count: strlen(pointer))
       }
-      let bytes = UnsafeRawBufferPointer(start: pointer, count: Int(length))
       let name = String(decoding: bytes, as: UTF8.self)
       let depth = open.count
       if let parent = open.last {
@@ -129,22 +184,65 @@ enum FlattenedTree {
             "node \(path(adding: name)) has a path longer than the "
               + "\(limits.maximumPathLength)-byte limit")
         }
-        open.append((nodes.count, pathLength, false))
+        open.append((flat.nodes.count, pathLength, false))
       } else {
-        if !nodes.isEmpty { throw BlobError("the structure block holds a second root node") }
+        if !flat.nodes.isEmpty { throw BlobError("the structure block holds a second root node") }
         if !bytes.isEmpty { throw BlobError("the root node has a name, \(quoted(name))") }
-        open.append((nodes.count, 1, false))
+        open.append((flat.nodes.count, 1, false))
       }
-      if nodes.count == limits.maximumNodeCount {
+      if flat.nodes.count == limits.maximumNodeCount {
         throw BlobError("more than the \(limits.maximumNodeCount)-node limit")
       }
-      nodes.append(RawNode(name: name, depth: depth, properties: []))
+      let start = flat.properties.count
+      flat.nodes.append(RawNode(name: name, depth: depth, properties: start..<start))
     }
 
     private mutating func property(at offset: Int32) throws(BlobError) {
       guard let node = open.last else {
         throw BlobError("the structure block holds a property outside any node")
       }
+      let (name, value, length) = try legacy ? libfdtProperty(at: offset) : read(at: offset)
+      if node.hasChild {
+        throw BlobError(
+          "property \(quoted(name)) of \(path()) comes after a subnode; libfdt and Linux never "
+            + "read it")
+      }
+      let bytes = PropertyBytes(blob, offset: value, count: length)
+      flat.properties.append(Property(name: name, bytes: bytes))
+      flat.nodes[node.index].properties =
+        flat.nodes[node.index].properties.lowerBound..<flat.properties.count
+    }
+
+    /// A property's name, value offset in the blob and length, read from
+    /// the token fdt_next_tag has just bounds-checked whole (header and
+    /// value inside the structure block), as `fdt_getprop_by_offset` reads
+    /// it from version 16 on; the name goes through `fdt_get_string` the
+    /// first time its offset is seen.
+    private mutating func read(at offset: Int32) throws(BlobError) -> (String, Int, Int) {
+      let token = structure + Int(offset)
+      let length = Int(UInt32(bigEndian: token.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
+      let nameOffset = Int32(
+        bitPattern: UInt32(bigEndian: token.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
+      var failure: Int32 = 0
+      let name = names.name(at: Int(nameOffset)) {
+        var nameLength: Int32 = 0
+        guard let pointer = fdt_get_string(fdt, nameOffset, &nameLength) else {
+          failure = nameLength
+          return ""
+        }
+        return String(
+          decoding: UnsafeRawBufferPointer(start: pointer, count: Int(nameLength)), as: UTF8.self)
+      }
+      if failure < 0 {
+        let code = FDTError(rawValue: -failure)
+        throw BlobError("libfdt cannot read a property name of \(path()): \(code)", code: code)
+      }
+      return (name, token + 12 - fdt, length)
+    }
+
+    /// The same through `fdt_getprop_by_offset`, for blobs before version
+    /// 16, whose larger values are aligned to 8 bytes.
+    private mutating func libfdtProperty(at offset: Int32) throws(BlobError) -> (String, Int, Int) {
       var length: Int32 = 0
       var namePointer: UnsafePointer<CChar>?
       guard let value = fdt_getprop_by_offset(fdt, offset, &namePointer, &length),
@@ -154,21 +252,14 @@ enum FlattenedTree {
         throw BlobError("libfdt cannot read a property of \(path()): \(code)", code: code)
       }
       let nameOffset = UnsafeRawPointer(namePointer) - strings
-      let name = names[nameOffset] ?? String(cString: namePointer)
-      names[nameOffset] = name
-      if node.hasChild {
-        throw BlobError(
-          "property \(quoted(name)) of \(path()) comes after a subnode; libfdt and Linux never "
-            + "read it")
-      }
-      let bytes = [UInt8](UnsafeRawBufferPointer(start: value, count: Int(length)))
-      nodes[node.index].properties.append(Property(name: name, bytes: bytes))
+      let name = names.name(at: nameOffset) { String(cString: namePointer) }
+      return (name, value - fdt, Int(length))
     }
 
     /// The path of the innermost open node, plus `name` below it; shortened
     /// in the middle past 200 characters, for one-line messages.
     private func path(adding name: String? = nil) -> String {
-      let parts = open.dropFirst().map { nodes[$0.index].name } + (name.map { [$0] } ?? [])
+      let parts = open.dropFirst().map { flat.nodes[$0.index].name } + (name.map { [$0] } ?? [])
       let full = "/" + parts.joined(separator: "/")
       guard full.count > 200 else { return printable(full) }
       return printable(String(full.prefix(100)) + "/.../" + String(full.suffix(90)))

@@ -1,3 +1,5 @@
+import DeviceTree
+
 /// An upstream IOMMU driver, as kernel-semantics.md section 4.2 tables it
 /// (6.12 match lists; 6.1's are a subset).
 public struct IOMMUDriver: Hashable, Sendable {
@@ -133,4 +135,41 @@ public struct IOMMUDriver: Hashable, Sendable {
     }
     return nil
   }
+
+  /// The same for a node, its `compatible` compared in place: the inventory
+  /// asks this of every node of every tree, and nearly all match nothing,
+  /// so no String is made for an entry no driver lists.
+  public static func matching(_ node: Node) -> IOMMUDriver? {
+    guard let compatible = node.property("compatible") else { return nil }
+    return compatible.bytes.withUnsafeBytes { value in
+      var start = 0
+      while start < value.count {
+        let end = value[start...].firstIndex(of: 0) ?? value.count
+        let entry = UnsafeBufferPointer(rebasing: value[start..<end])
+        start = end + 1
+        guard entry.count < byLength.count else { continue }
+        for candidate in byLength[entry.count] where candidate.utf8.elementsEqual(entry) {
+          let driver = all[candidate.driver]
+          let name = String(decoding: entry, as: UTF8.self)
+          if driver.needsIOMMUCellsToMatch.contains(name) && node.property("#iommu-cells") == nil {
+            break
+          }
+          return driver
+        }
+      }
+      return nil
+    }
+  }
+
+  /// `byCompatible` as UTF-8 and an index into `all`, bucketed by length,
+  /// for `matching(_:)`.
+  private static let byLength: [[(utf8: [UInt8], driver: Int)]] = {
+    let longest = byCompatible.keys.map(\.utf8.count).max() ?? 0
+    var table = Array(repeating: [(utf8: [UInt8], driver: Int)](), count: longest + 1)
+    for (compatible, driver) in byCompatible.sorted(by: { $0.key < $1.key }) {
+      guard let index = all.firstIndex(of: driver) else { continue }
+      table[compatible.utf8.count].append((Array(compatible.utf8), index))
+    }
+    return table
+  }()
 }

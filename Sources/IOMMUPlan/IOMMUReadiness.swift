@@ -114,8 +114,7 @@ struct ReadinessResolver {
 
   private mutating func resolve(_ iommu: NodeID) -> IOMMUReadiness {
     let node = tree[iommu]
-    let driver = IOMMUDriver.matching(
-      compatible: node.compatible, hasIOMMUCells: node.property("#iommu-cells") != nil)
+    let driver = IOMMUDriver.matching(node)
     var readiness = IOMMUReadiness(state: .ready, driver: driver)
     let mode: DriverMode
     let name: String

@@ -84,12 +84,18 @@ public enum Linter {
 
   /// One file, start to end; the tree is dropped when this returns.
   static func lint(_ path: String, analyse: (DeviceTree, String) -> Report) -> LintedFile {
+    let tree: DeviceTree
     do {
-      let tree = try TreeFile(path).load()
-      return LintedFile(path: path, outcome: .report(analyse(tree, path)))
+      tree = try TreeFile(path).load()
     } catch {
       return LintedFile(path: path, outcome: .unreadable(error.reason))
     }
+    do {
+      try ReportLimits.check(tree)
+    } catch {
+      return LintedFile(path: path, outcome: .unreadable(error.reason))
+    }
+    return LintedFile(path: path, outcome: .report(analyse(tree, path)))
   }
 
   /// The queue of files and the slots for their results, shared by the

@@ -59,7 +59,7 @@ public struct Report: Sendable {
     for node in tree.nodes {
       let hasCells = node.property("#iommu-cells") != nil
       if hasCells || node.property(MMUMastersBinding.property) != nil
-        || IOMMUDriver.matching(compatible: node.compatible, hasIOMMUCells: hasCells) != nil
+        || IOMMUDriver.matching(node) != nil
       {
         members.insert(node.id)
       }
@@ -74,12 +74,11 @@ public struct Report: Sendable {
         case (false, true): .legacy
         case (false, false): .unused
         }
-      let hasCells = node.property("#iommu-cells") != nil
       return IOMMU(
         node: id, path: node.path, label: tree.labels(of: id).first,
         compatible: node.compatible, isAvailable: node.isAvailable, status: node.status,
         iommuCells: node.u32("#iommu-cells"), binding: binding,
-        driver: IOMMUDriver.matching(compatible: node.compatible, hasIOMMUCells: hasCells))
+        driver: IOMMUDriver.matching(node))
     }.sorted { $0.path < $1.path }
   }
 }

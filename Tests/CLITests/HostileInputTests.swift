@@ -108,8 +108,14 @@ import Testing
     let start = clock.now
     expectRefused(
       try run([source.path]),
-      "\(source.path): more than 65536 cells of iommus, iommu-map and mmu-masters "
+      "\(source.path): more than 524288 cells of iommus, iommu-map and mmu-masters "
         + "(iommu-plan's limit); /dev reaches it with iommus")
+    // lint refuses it the same way, as that file's entry.
+    let lint = try run(["lint", source.path])
+    #expect(lint.status == 2)
+    #expect(
+      lint.stdout.hasPrefix(
+        "\(source.path): error [unreadable] more than 524288 cells of iommus"))
     #expect(clock.now - start < .seconds(30))
   }
 
