@@ -6,12 +6,37 @@ public enum JSONRenderer {
   public static let schemaVersion = 1
 
   public static func render(_ reports: [Report], asArray: Bool) -> String {
-    let value: JSONValue = asArray ? .array(reports.map(document)) : document(reports[0])
-    return value.serialized() + "\n"
+    var output = ""
+    render(reports, asArray: asArray, to: &output)
+    return output
   }
 
-  static func document(_ report: Report) -> JSONValue {
-    .object([
+  /// The same text, written to `output` as it is made: the links, plan
+  /// consumers and findings one at a time, so that a big tree's JSON is
+  /// never all in memory.
+  public static func render(
+    _ reports: [Report], asArray: Bool, to output: inout some TextOutputStream
+  ) {
+    let value: JSONValue =
+      asArray
+      ? .lazyArray(count: reports.count) { document(reports[$0], lazily: true) }
+      : document(reports[0], lazily: true)
+    value.write(to: &output)
+    output.write("\n")
+  }
+
+  /// One report as a JSON value, built whole.
+  public static func document(_ report: Report) -> JSONValue { document(report, lazily: false) }
+
+  /// With `lazily`, the long lists are `lazyArray`s: the same text, made
+  /// as it is written.
+  static func document(_ report: Report, lazily: Bool) -> JSONValue {
+    func list<Item: Sendable>(
+      _ items: [Item], _ element: @escaping @Sendable (Item) -> JSONValue
+    ) -> JSONValue {
+      lazily ? .lazyArray(count: items.count) { element(items[$0]) } : .array(items.map(element))
+    }
+    return .object([
       ("schema_version", .number(schemaVersion)),
       (
         "input",
@@ -23,9 +48,9 @@ public enum JSONRenderer {
       ),
       ("kernel_version", .string(report.kernel.description)),
       ("iommus", .array(report.iommus.map { iommu($0, report.plan) })),
-      ("links", .array(report.links.map(link))),
-      ("plan", plan(report.plan)),
-      ("diagnostics", .array(report.diagnostics.map(diagnostic))),
+      ("links", list(report.links, link)),
+      ("plan", plan(report.plan, lazily: lazily)),
+      ("diagnostics", list(report.diagnostics, diagnostic)),
     ])
   }
 
@@ -81,7 +106,7 @@ public enum JSONRenderer {
     ])
   }
 
-  static func plan(_ plan: Plan) -> JSONValue {
+  static func plan(_ plan: Plan, lazily: Bool = false) -> JSONValue {
     let assumptions = plan.assumptions
     var members: [(String, JSONValue)] = [
       (
@@ -105,7 +130,12 @@ public enum JSONRenderer {
           ("notes", .array(assumptions.notes.map(JSONValue.string))),
         ])
       ),
-      ("consumers", .array(plan.consumers.map(consumer))),
+      (
+        "consumers",
+        lazily
+          ? .lazyArray(count: plan.consumers.count) { consumer(plan.consumers[$0]) }
+          : .array(plan.consumers.map(consumer))
+      ),
       ("load_order", .array(plan.loadOrder.map(load))),
     ]
     if let boot = plan.bootModules { members.append(("boot_modules", .array(boot.map(load)))) }

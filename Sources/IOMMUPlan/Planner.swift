@@ -34,6 +34,8 @@ struct Planner {
   /// Available arm-smmu instances of both kinds: whichever kind probes second
   /// is refused, so neither can be counted on.
   let mixedSMMUs: Bool
+  /// `ending(_:)` by the waits it was asked for.
+  private var endings: [Set<Plan.Wait>: Ending] = [:]
 
   init(
     tree: DeviceTree, build: KernelBuild, inventory: [IOMMU], links: [Link],
@@ -165,22 +167,38 @@ struct Planner {
     return finish(path, .iommuMap, waits, ids)
   }
 
-  private func finish(
+  private mutating func finish(
     _ path: String, _ property: LinkProperty, _ waits: Set<Plan.Wait>, _ ids: [UInt32]
   ) -> Plan.Consumer {
+    let end: Ending
+    if let known = endings[waits] {
+      end = known
+    } else {
+      end = ending(waits)
+      endings[waits] = end
+    }
+    return Plan.Consumer(
+      device: path, outcome: end.outcome, property: property, reason: end.reason,
+      waitsFor: end.waits, streamIDs: ids)
+  }
+
+  /// How a walk that waited for `waits` ends; the same for every device
+  /// that waits for the same modules, so each is worded once and shared
+  /// (a tree of 100,000 masters on one SMMU has one).
+  private func ending(_ waits: Set<Plan.Wait>) -> Ending {
     guard !waits.isEmpty else {
-      return Plan.Consumer(
-        device: path, outcome: .translated, property: property,
+      return Ending(
+        outcome: .translated,
         reason: "its IOMMU driver and everything it needs are built in: translated from the "
-          + "first probe", waitsFor: [], streamIDs: ids)
+          + "first probe", waits: [])
     }
     let deadline = build.deferredProbeTimeout
     if deadline == 0 {
-      return Plan.Consumer(
-        device: path, outcome: .unprotected, property: property,
+      return Ending(
+        outcome: .unprotected,
         reason: "needs \(describe(waits)), but deferred_probe_timeout is 0: the deadline is "
           + "late_initcall itself, so it probes without translation before any module loads",
-        waitsFor: waits.sorted(), streamIDs: ids)
+        waits: waits.sorted())
     }
     let (names, verb) = (describe(waits), moduleCount(waits) == 1 ? "loads" : "load")
     let until =
@@ -190,10 +208,15 @@ struct Planner {
         + "late_initcall (each driver registration re-arms the timer), it probes without "
         + "translation and stays that way"
     let strict = build.fwDevlinkStrict ? " (fw_devlink.strict: also held by a device link)" : ""
-    return Plan.Consumer(
-      device: path, outcome: .deferred, property: property,
-      reason: "defers until \(names) \(verb)\(strict); \(until)",
-      waitsFor: waits.sorted(), streamIDs: ids)
+    return Ending(
+      outcome: .deferred, reason: "defers until \(names) \(verb)\(strict); \(until)",
+      waits: waits.sorted())
+  }
+
+  struct Ending {
+    let outcome: Plan.Outcome
+    let reason: String
+    let waits: [Plan.Wait]
   }
 
   /// One entry of a walk: what it waits for, and the end of the walk when

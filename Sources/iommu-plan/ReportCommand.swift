@@ -42,11 +42,14 @@ struct ReportCommand: ParsableCommand {
     let reports = entries.compactMap(\.report)
     let output: String
     switch format {
+    case .json where files.count == 1:
+      // One document, streamed: a tree of 100,000 masters makes 60 MB of it.
+      var stream = BufferedOutput()
+      if let report = reports.first { JSONRenderer.render([report], asArray: false, to: &stream) }
+      stream.flush()
+      output = ""
     case .json:
-      output =
-        files.count == 1
-        ? reports.map { JSONRenderer.render([$0], asArray: false) }.joined()
-        : JSONRenderer.render(batch: entries)
+      output = JSONRenderer.render(batch: entries)
     case .text:
       output =
         files.count == 1

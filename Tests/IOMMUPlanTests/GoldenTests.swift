@@ -31,6 +31,19 @@ import Testing
     if let difference = Golden.compare(output, file: file) { Issue.record("\(difference)") }
   }
 
+  /// The streamed document (lists made as they are written) is the same
+  /// text as the document built whole, which Lint and Diff reuse.
+  @Test(arguments: samples)
+  func streamedJSONIsTheBuiltDocument(sample: String) throws {
+    let report = try Self.report(sample)
+    let built = JSONRenderer.document(report).serialized() + "\n"
+    #expect(JSONRenderer.render([report], asArray: false) == built)
+    #expect(
+      JSONRenderer.render([report, report], asArray: true)
+        == JSONValue.array([JSONRenderer.document(report), JSONRenderer.document(report)])
+        .serialized() + "\n")
+  }
+
   @Test(arguments: samples)
   func json(sample: String) throws {
     let output = JSONRenderer.render([try Self.report(sample)], asArray: false)

@@ -1,3 +1,4 @@
+import Foundation
 import DeviceTree
 import IOMMUPlan
 import TestSupport
@@ -164,5 +165,34 @@ import Testing
     #expect(report.diagnostics.isEmpty)
     #expect(
       report.links.compactMap { $0.range.map { [$0.base, $0.length] } } == [[0, 8], [9, 0xfff7]])
+  }
+}
+
+/// `IOMMUDriver.matching(_:)` compares a node's compatible in place; it must
+/// pick what the list form picks for every node of every sample and fixture.
+@Suite struct DriverMatchingTests {
+  static let trees: [String] = {
+    let fixtures = Fixtures.url("")
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: fixtures.path)) ?? []
+    return names.filter { $0.hasSuffix(".dts") }.sorted()
+  }()
+
+  @Test(arguments: trees)
+  func inPlaceMatchingAgreesWithTheList(fixture: String) throws {
+    let tree = try Fixtures.tree(fixture)
+    for node in tree.nodes {
+      let listed = IOMMUDriver.matching(
+        compatible: node.compatible, hasIOMMUCells: node.property("#iommu-cells") != nil)
+      #expect(IOMMUDriver.matching(node) == listed, "\(fixture): \(node.path)")
+    }
+  }
+
+  @Test func someFixtureNodesMatchADriver() throws {
+    var matched = 0
+    for fixture in Self.trees {
+      let tree = try Fixtures.tree(fixture)
+      matched += tree.nodes.count { IOMMUDriver.matching($0) != nil }
+    }
+    #expect(matched > 50)
   }
 }
