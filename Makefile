@@ -45,8 +45,10 @@ pydeps:
 build: deps
 	$(SWIFT) build
 
+# The Swift runtime and libraries linked in: start-up is most of the time
+# iommu-plan spends on one board (make bench).
 release: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --static-swift-stdlib
 
 # The broken board is broken on purpose: -f makes dtc write it anyway.
 $(BUILD)/samples/%.dtb: dts-samples/%.dts | deps

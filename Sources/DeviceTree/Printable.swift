@@ -3,6 +3,8 @@
 /// a hostile blob cannot break, or forge, a line of a message or report.
 /// Names and values stay raw in `Node` and `Property`; this is for output.
 public func printable(_ text: String) -> String {
+  // Printable ASCII, which nearly every name is, needs no scalar decoding.
+  if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) { return text }
   guard text.unicodeScalars.contains(where: isControl) else { return text }
   var result = ""
   for scalar in text.unicodeScalars {

@@ -14,7 +14,7 @@ enum IOMMUMapBinding {
     let map = DecodedIOMMUMap.decode(value, layout: layout, tree: tree)
     let other: IOMMUMapLayout = layout == .fixedTuples ? .targetCells : .fixedTuples
     let otherMap = DecodedIOMMUMap.decode(value, layout: other, tree: tree)
-    if map.meaning != otherMap.meaning {
+    if !map.means(sameAs: otherMap) {
       let (old, new) = layout == .fixedTuples ? (map, otherMap) : (otherMap, map)
       analysis.report(
         .iommuMapLayoutDiffers, node, property,

@@ -138,16 +138,23 @@ struct DecodedIOMMUMap: Hashable {
     }
   }
 
-  /// What the map means, for comparing two kernels' readings: the entries
-  /// and where decoding stops, but not the wording of why.
-  var meaning: [String] {
-    let stop: String =
-      switch failure {
-      case nil: ""
-      case .badLength(_, let whole): whole ? "rejected" : "stops after \(entries.count)"
-      case .unknownPhandle(let entry, _), .tooManyCells(let entry, _, _): "stops at \(entry)"
+  /// Whether two readings mean the same: the same entries (base, phandle,
+  /// outputs, length) and the same place where decoding stops, whatever
+  /// the wording of why.
+  func means(sameAs other: DecodedIOMMUMap) -> Bool {
+    stop == other.stop
+      && entries.elementsEqual(other.entries) {
+        $0.ridBase == $1.ridBase && $0.phandle == $1.phandle && $0.outputs == $1.outputs
+          && $0.length == $1.length
       }
-    return entries.map { "\($0.ridBase)/\($0.phandle)/\($0.outputs)/\($0.length)" } + [stop]
+  }
+
+  private var stop: String {
+    switch failure {
+    case nil: ""
+    case .badLength(_, let whole): whole ? "rejected" : "stops after \(entries.count)"
+    case .unknownPhandle(let entry, _), .tooManyCells(let entry, _, _): "stops at \(entry)"
+    }
   }
 
   /// A short account for messages, e.g. "3 entries of 4 cells".

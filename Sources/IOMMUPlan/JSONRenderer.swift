@@ -48,9 +48,9 @@ public enum JSONRenderer {
       ),
       ("kernel_version", .string(report.kernel.description)),
       ("iommus", .array(report.iommus.map { iommu($0, report.plan) })),
-      ("links", list(report.links, link)),
+      ("links", list(report.links) { link($0) }),
       ("plan", plan(report.plan, lazily: lazily)),
-      ("diagnostics", list(report.diagnostics, diagnostic)),
+      ("diagnostics", list(report.diagnostics) { diagnostic($0) }),
     ])
   }
 

@@ -50,8 +50,8 @@ public enum TextRenderer {
     let rows = links.map { link in
       ("\(link.property.rawValue)[\(link.index)]", printable(link.consumerPath), specifier(link))
     }
-    let pathWidth = rows.map(\.1.count).max() ?? 0
-    let referenceWidth = rows.map(\.0.count).max() ?? 0
+    let pathWidth = rows.map { width($0.1) }.max() ?? 0
+    let referenceWidth = rows.map { width($0.0) }.max() ?? 0
     for (reference, path, ids) in rows {
       out += "    " + padded(path, pathWidth) + "  " + padded(reference, referenceWidth)
       out += "  " + ids + "\n"
@@ -119,7 +119,14 @@ public enum TextRenderer {
       + "\(place)\(printable(diagnostic.message))"
   }
 
-  private static func padded(_ text: String, _ width: Int) -> String {
-    text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+  private static func padded(_ text: String, _ columns: Int) -> String {
+    let used = width(text)
+    return used >= columns ? text : text + String(repeating: " ", count: columns - used)
+  }
+
+  /// Characters, as `count` has them; for ASCII (nearly every path) the
+  /// stored UTF-8 length, without walking grapheme boundaries.
+  private static func width(_ text: String) -> Int {
+    text.utf8.allSatisfy { $0 < 0x80 } ? text.utf8.count : text.count
   }
 }

@@ -1,63 +1,161 @@
-"""Times iommu-plan against the dtc decode loop on the same DTBs, in one run.
+"""The benchmark behind `make bench`: iommu-plan against dtc, side by side.
 
-Each command runs several times; the median wall time is reported with the
-ratio to the baseline and the peak resident memory of the measured process
-(for the loop, the largest single dtc). Standard library only.
+Every case pairs an iommu-plan command with a named baseline on the same
+input and runs them alternately (baseline, iommu-plan, baseline, ...), so
+that a machine that slows down mid-run slows both. It reports the median
+wall time of each, their ratio, iommu-plan's peak resident memory and the
+issue's memory budget for that input (3 x input + 20 MiB), and for the
+synthetic families how the time grows with the work. It never fails on
+timing: it is a measurement, not a test.
+
+Cases:
+  batch     `iommu-plan lint DIR` over every DTB of Debian's arm64 kernel,
+            one process, every core; baseline: `dtc -I dtb -O dts`, one
+            process per file, run one after another
+  one file  `iommu-plan FILE` on a ~100 KB Qualcomm DTB; baseline: dtc on it
+  scale     synthetic trees (Tests/Bench/synthetic.py, compiled by dtc):
+            N masters on one SMMU, N masters over 100 SMMUs, a PCIe root
+            complex with an N-entry iommu-map, N = 1,000 / 10,000 / 100,000;
+            baseline: dtc decompiling the same blob
+
+Peak memory comes from wait4's rusage of each measured process (for the
+dtc loop, the largest single dtc). Standard library only.
 """
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
+import sys
 import time
 
+MIB = 1024 * 1024
 
-def measure(commands, runs):
-    """Runs a list of commands `runs` times; returns (median seconds, max RSS KiB)."""
-    times = []
-    peak = 0
+
+def run_once(command):
+    """Runs one command with output discarded: (wall seconds, peak RSS bytes)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    stderr = process.stderr.read().decode(errors="replace")
+    process.stderr.close()
+    code = os.waitstatus_to_exitcode(status)
+    # iommu-plan exits 1 for error findings and lint for any finding at the
+    # default --fail-on; only 2 and up mean it could not do the job.
+    if code >= 2 or (command[0] == "dtc" and code != 0):
+        raise SystemExit(f"bench: {' '.join(command[:4])}... exited {code}: {stderr.strip()}")
+    return elapsed, usage.ru_maxrss * 1024
+
+
+def run_many(commands):
+    """A list of commands one after another, as one measurement."""
+    total, peak = 0.0, 0
+    for command in commands:
+        elapsed, rss = run_once(command)
+        total += elapsed
+        peak = max(peak, rss)
+    return total, peak
+
+
+def measure(ours, baseline, runs):
+    """Alternating runs; medians of each and iommu-plan's largest peak RSS."""
+    run_many(ours)  # warm the page cache and the binary
+    mine, theirs, peak = [], [], 0
     for _ in range(runs):
-        start = time.perf_counter()
-        for command in commands:
-            result = subprocess.run(command, stdout=subprocess.DEVNULL)
-            if result.returncode != 0:
-                raise SystemExit(f"bench: {command[0]} exited {result.returncode}")
-        times.append(time.perf_counter() - start)
-        peak = max(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-    return statistics.median(times), peak
+        theirs.append(run_many(baseline)[0])
+        elapsed, rss = run_many(ours)
+        mine.append(elapsed)
+        peak = max(peak, rss)
+    return statistics.median(mine), statistics.median(theirs), peak
+
+
+def dtbs(root):
+    return sorted(
+        os.path.join(directory, name)
+        for directory, _, names in os.walk(root)
+        for name in names
+        if name.endswith(".dtb"))
+
+
+def synthetic(directory, shape, count, smmus=1):
+    """Compiles (once) and returns a synthetic DTB."""
+    name = f"{shape}-{count}" + (f"-over-{smmus}" if smmus > 1 else "")
+    dtb = os.path.join(directory, name + ".dtb")
+    if not os.path.exists(dtb):
+        source = os.path.join(directory, name + ".dts")
+        generator = os.path.join(os.path.dirname(os.path.abspath(__file__)), "synthetic.py")
+        with open(source, "w") as out:
+            subprocess.run([sys.executable, generator, shape, str(count), "--smmus", str(smmus)],
+                           stdout=out, check=True)
+        subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-o", dtb + ".tmp", source],
+                       check=True)
+        os.replace(dtb + ".tmp", dtb)
+        os.remove(source)
+    return dtb
+
+
+def decompile(path):
+    return ["dtc", "-q", "-I", "dtb", "-O", "dts", "-o", os.devnull, path]
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)
-    parser.add_argument("--root", required=True)
+    parser.add_argument("--root", required=True, help="the Debian kernel's DTB directory")
+    parser.add_argument("--scratch", required=True, help="where the synthetic DTBs are kept")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--one-file", default="qcom/sdm845-mtp.dtb")
     args = parser.parse_args()
+    os.makedirs(args.scratch, exist_ok=True)
+    binary = args.binary
 
-    files = sorted(
-        os.path.join(directory, name)
-        for directory, _, names in os.walk(args.root)
-        for name in names
-        if name.endswith(".dtb")
+    files = dtbs(args.root)
+    corpus_size = sum(os.path.getsize(f) for f in files)
+    largest = max(os.path.getsize(f) for f in files)
+    one = os.path.join(args.root, args.one_file)
+    print(f"iommu-plan {binary}; {os.cpu_count()} cores; medians of {args.runs} alternating runs")
+    print(f"corpus: {len(files)} DTBs, {corpus_size / 1e6:.1f} MB, under {args.root}")
+
+    rows = []
+
+    def case(label, size, ours, baseline, baseline_label, family=None, work=None):
+        mine, theirs, peak = measure(ours, baseline, args.runs)
+        rows.append(dict(label=label, size=size, mine=mine, theirs=theirs, peak=peak,
+                         baseline=baseline_label, family=family, work=work))
+        print(f"  measured {label}: {mine:.3f} s vs {theirs:.3f} s", file=sys.stderr)
+
+    case(f"batch: lint over {len(files)} DTBs", largest, [[binary, "lint", args.root]],
+         [decompile(f) for f in files], "dtc loop, one process per file")
+    case(f"one file: {args.one_file}", os.path.getsize(one), [[binary, one]], [decompile(one)],
+         "dtc on the file")
+    families = (
+        ("masters on 1 SMMU", "masters", 1),
+        ("masters over 100 SMMUs", "masters", 100),
+        ("iommu-map entries, 1 root complex", "pcie", 1),
     )
-    size = sum(os.path.getsize(f) for f in files)
-    print(f"corpus: {len(files)} DTBs, {size / 1e6:.1f} MB, under {args.root}")
+    for family, shape, smmus in families:
+        for count in (1_000, 10_000, 100_000):
+            dtb = synthetic(args.scratch, shape, count, smmus)
+            case(f"{count:,} {family}", os.path.getsize(dtb), [[binary, dtb]], [decompile(dtb)],
+                 "dtc on the file", family=family, work=count)
 
-    # The baseline first, so the RUSAGE_CHILDREN peak it leaves is dtc's own.
-    dtc_time, dtc_peak = measure([["dtc", "-q", "-I", "dtb", "-O", "dts", "-o", os.devnull, f] for f in files], max(1, args.runs // 2))
-    rows = [("dtc -I dtb -O dts, one process per file (baseline)", dtc_time, dtc_peak)]
-    for label, extra in (("iommu-plan --format json, one process", ["--format", "json"]),
-                         ("iommu-plan (text), one process", [])):
-        elapsed, peak = measure([[args.binary, *extra, *files]], args.runs)
-        rows.append((label, elapsed, peak))
-
-    width = max(len(r[0]) for r in rows)
-    print(f"{'command':<{width}}  {'median s':>9}  {'x baseline':>10}  {'peak RSS MiB':>12}")
-    for label, elapsed, peak in rows:
-        print(f"{label:<{width}}  {elapsed:9.3f}  {elapsed / dtc_time:10.3f}  {peak / 1024:12.1f}")
-    print(f"iommu-plan json takes {rows[1][1] / dtc_time:.3f} of the dtc loop's time "
-          f"({dtc_time / rows[1][1]:.0f}x faster)")
+    width = max(len(r["label"]) for r in rows)
+    print()
+    print(f"{'case':<{width}}  {'input':>8}  {'iommu-plan s':>12}  {'baseline s':>10}  "
+          f"{'ratio':>6}  {'peak RSS':>9}  {'budget':>8}  baseline")
+    for r in rows:
+        budget = 3 * r["size"] + 20 * MIB
+        print(f"{r['label']:<{width}}  {r['size'] / 1e3:7.0f}K  {r['mine']:12.3f}  "
+              f"{r['theirs']:10.3f}  {r['mine'] / r['theirs']:6.3f}  "
+              f"{r['peak'] / MIB:8.1f}M  {budget / MIB:7.1f}M  {r['baseline']}")
+    print()
+    print("growth (10x the work each step; linear is at most 11x the time):")
+    for family, _, _ in families:
+        times = [r["mine"] for r in rows if r["family"] == family]
+        steps = ", ".join(f"{b / a:.1f}x" for a, b in zip(times, times[1:]))
+        print(f"  {family}: 1k -> 10k -> 100k: {steps}")
+    print("load average after the runs: %.2f %.2f %.2f" % os.getloadavg())
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-import Foundation
 import DeviceTree
+import Foundation
 import IOMMUPlan
 import TestSupport
 import Testing
