@@ -104,6 +104,7 @@ enum FlattenedTree {
     let fdt: UnsafeRawPointer
     let strings: UnsafeRawPointer
     let structure: UnsafeRawPointer
+    let structureOffset: Int
     /// Before version 16: names and values are read through libfdt, which
     /// knows those versions' layouts.
     let legacy: Bool
@@ -116,6 +117,7 @@ enum FlattenedTree {
       self.blob = blob
       self.fdt = fdt
       self.structure = fdt + header.structOffset
+      self.structureOffset = header.structOffset
       self.legacy = header.version < 16
       self.names = PropertyNames(stringsSize: header.stringsSize)
       self.strings = fdt + header.stringsOffset
@@ -137,7 +139,7 @@ enum FlattenedTree {
           guard open.popLast() != nil else {
             throw BlobError("an END_NODE token closes no node")
           }
-        case FlattenedTree.property: try property(at: offset)
+        case FlattenedTree.property: try property(at: offset, end: next)
         case FlattenedTree.end: return try finish()
         default: break  // FDT_NOP; fdt_check_full refused any other tag.
         }
@@ -197,7 +199,8 @@ enum FlattenedTree {
       flat.nodes.append(RawNode(name: name, depth: depth, properties: start..<start))
     }
 
-    private mutating func property(at offset: Int32) throws(BlobError) {
+    /// The property token from `offset` to `end` (the next token's offset).
+    private mutating func property(at offset: Int32, end: Int32) throws(BlobError) {
       guard let node = open.last else {
         throw BlobError("the structure block holds a property outside any node")
       }
@@ -206,6 +209,16 @@ enum FlattenedTree {
         throw BlobError(
           "property \(quoted(name)) of \(path()) comes after a subnode; libfdt and Linux never "
             + "read it")
+      }
+      // libfdt 1.6.1 adds the length to an int: a length of 0xfffffff8 or
+      // more wraps, and fdt_next_tag then finds the "next" token inside
+      // this one and fdt_check_full passes the blob. The value must fit in
+      // its token and in the blob.
+      guard length >= 0, value + length <= min(structureOffset + Int(end), blob.count) else {
+        throw BlobError(
+          "the property \(quoted(name)) of \(path()) at structure offset \(hex(offset)) says "
+            + "it holds \(UInt32(truncatingIfNeeded: length)) bytes, past the end of the "
+            + "structure block")
       }
       let bytes = PropertyBytes(blob, offset: value, count: length)
       flat.properties.append(Property(name: name, bytes: bytes))

@@ -44,8 +44,12 @@ def run_once(command):
     # iommu-plan exits 1 for error findings and lint for any finding at the
     # default --fail-on; only 2 and up mean it could not do the job.
     if code >= 2 or (command[0] == "dtc" and code != 0):
-        raise SystemExit(f"bench: {' '.join(command[:4])}... exited {code}: {stderr.strip()}")
+        raise Refused(f"{os.path.basename(command[0])} exited {code}: {stderr.strip()[:100]}")
     return elapsed, usage.ru_maxrss * 1024
+
+
+class Refused(Exception):
+    """A command that could not do the job (an older build past its limits)."""
 
 
 def run_many(commands):
@@ -120,7 +124,11 @@ def main():
     rows = []
 
     def case(label, size, ours, baseline, baseline_label, family=None, work=None):
-        mine, theirs, peak = measure(ours, baseline, args.runs)
+        try:
+            mine, theirs, peak = measure(ours, baseline, args.runs)
+        except Refused as refusal:
+            print(f"  {label}: {refusal}", file=sys.stderr)
+            mine, theirs, peak = float("nan"), float("nan"), 0
         rows.append(dict(label=label, size=size, mine=mine, theirs=theirs, peak=peak,
                          baseline=baseline_label, family=family, work=work))
         print(f"  measured {label}: {mine:.3f} s vs {theirs:.3f} s", file=sys.stderr)

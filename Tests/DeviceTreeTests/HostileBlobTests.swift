@@ -151,6 +151,20 @@ import Testing
     #expect(tree.nodes[1].property("prop")?.cells == [1, 2, 3])
   }
 
+  /// libfdt 1.6.1 adds a property's length to an int: from 0xfffffff8 up
+  /// it wraps, the next token is looked for inside this one, and
+  /// fdt_check_full can pass the blob; the value must still end inside the
+  /// structure block. (Found by the fuzzer: the view of such a value ran
+  /// four gigabytes past the blob.)
+  @Test(arguments: [UInt32(0xffff_fffc), 0xffff_ffff, 0xffff_fff8])
+  func aPropertyLengthThatWrapsLibfdtsOffset(length: UInt32) throws {
+    var blob = try DamagedBlob(source: Self.small)
+    let property = try token(blob, 3)
+    blob.setWord(at: property.offset + 4, to: length)
+    let message = try #require(reason(blob.bytes))
+    #expect(message.contains("says it holds \(length) bytes, past the end of the structure block"))
+  }
+
   @Test func aPropertyOutsideAnyNode() throws {
     var blob = try DamagedBlob(source: Self.small)
     let property = try token(blob, 3)

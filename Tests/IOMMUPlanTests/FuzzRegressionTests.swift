@@ -16,6 +16,7 @@ import Testing
   static let bugs: [String: String] = [
     "control-character-in-compatible": "HostileTreeTests.stringsFromTheBlobCannotBreakALine",
     "old-version-root-name-without-slash": "HostileBlobTests.anOldBlobWhoseRootNameIsNotAPath",
+    "property-length-wraps-libfdt-offset": "HostileBlobTests.aPropertyLengthThatWrapsLibfdtsOffset",
   ]
 
   static var inputs: [String] {
