@@ -52,22 +52,30 @@ public struct TreeFile: Hashable, Sendable {
   /// magic ends the read (the parser reports it), and a right one bounds it
   /// by the header's totalsize. Otherwise at most `limit` + 1 bytes, so that
   /// /dev/zero, /dev/urandom or an endless pipe cost one chunk, not memory.
+  /// Bytes go straight from read(2) into the array the tree keeps.
   static func readBounded(_ handle: FileHandle, file: String, limit: Int) throws(LoadError)
     -> [UInt8]
   {
-    var bytes: [UInt8] = []
+    let descriptor = handle.fileDescriptor
+    var bytes = [UInt8](repeating: 0, count: min(limit + 1, 1 << 16))
+    var count = 0
     var wanted = limit + 1
     var headerSeen = false
-    while bytes.count < wanted {
-      let chunk: Data?
-      do {
-        chunk = try handle.read(upToCount: min(1 << 20, wanted - bytes.count))
-      } catch {
-        throw LoadError(file: file, reason: "read failed: \(error.localizedDescription)")
+    while count < wanted {
+      if count == bytes.count {
+        bytes.append(contentsOf: repeatElement(0, count: min(wanted - count, bytes.count)))
       }
-      guard let chunk, !chunk.isEmpty else { break }
-      bytes.append(contentsOf: chunk)
-      if !headerSeen && bytes.count >= 8 {
+      let room = min(bytes.count, wanted) - count
+      let got = bytes.withUnsafeMutableBytes { buffer in
+        read(descriptor, buffer.baseAddress! + count, room)
+      }
+      if got < 0 {
+        if errno == EINTR { continue }
+        throw LoadError(file: file, reason: "read failed: \(String(cString: strerror(errno)))")
+      }
+      if got == 0 { break }
+      count += got
+      if !headerSeen && count >= 8 {
         headerSeen = true
         guard BlobHeader.word(bytes, 0) == BlobHeader.magic else { break }
         let total = Int(BlobHeader.word(bytes, 4))
@@ -76,8 +84,12 @@ public struct TreeFile: Hashable, Sendable {
             file: file, reason: "header says \(total) bytes, more than the \(limit)-byte limit")
         }
         wanted = max(total, 8)
+        if bytes.count < wanted {
+          bytes.append(contentsOf: repeatElement(0, count: wanted - bytes.count))
+        }
       }
     }
+    bytes.removeSubrange(count...)
     if bytes.count > limit {
       throw LoadError(
         file: file, reason: "larger than the \(limit)-byte limit for a device tree")
