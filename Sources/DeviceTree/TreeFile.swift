@@ -67,7 +67,8 @@ public struct TreeFile: Hashable, Sendable {
       }
       let room = min(bytes.count, wanted) - count
       let got = bytes.withUnsafeMutableBytes { buffer in
-        read(descriptor, buffer.baseAddress! + count, room)
+        guard let base = buffer.baseAddress else { return 0 }
+        return read(descriptor, base + count, room)
       }
       if got < 0 {
         if errno == EINTR { continue }
