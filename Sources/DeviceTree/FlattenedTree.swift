@@ -3,13 +3,13 @@ internal import CLibFDT
 // Implementation notes
 //
 // This file is the only place that touches libfdt. The header is checked in
-// Swift first (BlobHeader), the blob is copied into an 8-byte-aligned buffer
-// (libfdt refuses anything else with FDT_ERR_ALIGNMENT), and its token
-// stream is walked once, iteratively, with `fdt_next_tag`, `fdt_get_name`
-// and `fdt_getprop_by_offset`; every name is copied out into a String and
-// every value becomes a view of the caller's blob (PropertyBytes), never of
-// the buffer. No pointer outlives `flatten`; the buffer is freed before it
-// returns.
+// Swift first (BlobHeader); libfdt then reads the blob in place when the
+// array's storage is 8-byte aligned, or an aligned copy (it refuses anything
+// else with FDT_ERR_ALIGNMENT). The token stream is walked once,
+// iteratively, with `fdt_next_tag`, `fdt_get_name` and
+// `fdt_getprop_by_offset`; every name is copied out into a String and every
+// value becomes a view of the caller's array (PropertyBytes), never of a
+// pointer. No pointer outlives `flatten`; a copy is freed before it returns.
 //
 // The walk makes every call `fdt_check_full` makes, token by token, and
 // checks what it checks besides (header, reservation block, nesting, END at
@@ -57,12 +57,27 @@ enum FlattenedTree {
     try header.checkLayout(blob)
     try header.checkStrings(blob, limits: limits)
     try header.checkOldRootName(blob)
-    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blob.count, alignment: 8)
-    defer { buffer.deallocate() }
-    buffer.copyBytes(from: blob)
-    guard let fdt = UnsafeRawPointer(buffer.baseAddress) else {
-      throw BlobError("empty blob")
+    // libfdt reads the array in place when its storage is 8-byte aligned
+    // (malloc's, in practice); otherwise it reads an aligned copy.
+    let result = blob.withUnsafeBytes { bytes -> Result<Flat, BlobError> in
+      if let base = bytes.baseAddress, Int(bitPattern: base) % 8 == 0 {
+        return Result { () throws(BlobError) in try walk(base, blob, header, limits) }
+      }
+      let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: blob.count, alignment: 8)
+      defer { copy.deallocate() }
+      copy.copyBytes(from: bytes)
+      guard let base = UnsafeRawPointer(copy.baseAddress) else {
+        return .failure(BlobError("empty blob"))
+      }
+      return Result { () throws(BlobError) in try walk(base, blob, header, limits) }
     }
+    return try result.get()
+  }
+
+  /// The walk over the blob at `fdt` (8-byte aligned, `blob`'s bytes).
+  private static func walk(
+    _ fdt: UnsafeRawPointer, _ blob: [UInt8], _ header: BlobHeader, _ limits: LoadLimits
+  ) throws(BlobError) -> Flat {
     do throws(BlobError) {
       let headerCheck = fdt_check_header(fdt)
       if headerCheck < 0 {

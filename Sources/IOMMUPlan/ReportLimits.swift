@@ -31,26 +31,31 @@ public struct ReportLimits: Sendable {
 
   /// Throws when the tree's IOMMU reference properties hold more than
   /// `maximumReferenceCells` cells, or its `compatible` properties more than
-  /// `maximumCompatibleStrings` strings, in total. Counts without splitting.
+  /// `maximumCompatibleStrings` strings, in total. Only the property a
+  /// binding reads counts (the first of its name in each node, as
+  /// `fdt_getprop` finds it): a repeated one is never read. Counts without
+  /// splitting.
   public func check(_ tree: DeviceTree) throws(BlobError) {
     var cells = 0
     var strings = 0
     for node in tree.nodes {
-      for property in node.properties {
-        if Self.references.contains(property.name) {
-          cells += property.bytes.count / 4
-          if cells > maximumReferenceCells {
-            throw BlobError(
-              "more than \(maximumReferenceCells) cells of iommus, iommu-map and mmu-masters "
-                + "(iommu-plan's limit); \(printable(node.path)) reaches it with \(property.name)")
-          }
-        } else if property.name == "compatible" {
-          strings += property.bytes.count { $0 == 0 } + (property.bytes.last == 0 ? 0 : 1)
-          if strings > maximumCompatibleStrings {
-            throw BlobError(
-              "more than \(maximumCompatibleStrings) compatible strings (iommu-plan's limit); "
-                + "\(printable(node.path)) reaches it")
-          }
+      for name in Self.references {
+        guard let property = node.property(name) else { continue }
+        cells += property.bytes.count / 4
+        if cells > maximumReferenceCells {
+          throw BlobError(
+            "more than \(maximumReferenceCells) cells of iommus, iommu-map and mmu-masters "
+              + "(iommu-plan's limit); \(printable(node.path)) reaches it with \(name)")
+        }
+      }
+      if let compatible = node.property("compatible") {
+        strings +=
+          compatible.bytes.withUnsafeBytes { $0.count { $0 == 0 } }
+          + (compatible.bytes.last == 0 ? 0 : 1)
+        if strings > maximumCompatibleStrings {
+          throw BlobError(
+            "more than \(maximumCompatibleStrings) compatible strings (iommu-plan's limit); "
+              + "\(printable(node.path)) reaches it")
         }
       }
     }
