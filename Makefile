@@ -72,8 +72,10 @@ corpus-test: build
 lint-test: build pydeps
 	IOMMU_PLAN=$(BIN) Tests/Corpus/lint-corpus-test.sh
 
+# iommu-plan against dtc on Debian's DTBs and synthetic trees (Tests/Bench);
+# BENCH_ARGS="--before OLD_BINARY" times an older build in the same run.
 bench: release
-	IOMMU_PLAN=$(RELEASE) Tests/Bench/bench.sh
+	IOMMU_PLAN=$(RELEASE) Tests/Bench/bench.sh $(BENCH_ARGS)
 
 # lint over the corpus (fetched by corpus-test) against the same dtc loop.
 lint-bench: release

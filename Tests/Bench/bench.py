@@ -18,6 +18,9 @@ Cases:
             complex with an N-entry iommu-map, N = 1,000 / 10,000 / 100,000;
             baseline: dtc decompiling the same blob
 
+With --before BINARY an older build takes its turn in the same alternation
+(its time and ratio get their own columns; a case it refuses shows nan).
+
 Peak memory comes from wait4's rusage of each measured process (for the
 dtc loop, the largest single dtc). Standard library only.
 """
@@ -62,16 +65,25 @@ def run_many(commands):
     return total, peak
 
 
-def measure(ours, baseline, runs):
-    """Alternating runs; medians of each and iommu-plan's largest peak RSS."""
+def measure(ours, baseline, runs, before=None):
+    """Alternating runs; medians of each and iommu-plan's largest peak RSS.
+
+    With `before` (the same case for an older build), it takes its turn in
+    the alternation too; a build that refuses the case is left out."""
     run_many(ours)  # warm the page cache and the binary
-    mine, theirs, peak = [], [], 0
+    mine, theirs, old, peak = [], [], [], 0
     for _ in range(runs):
         theirs.append(run_many(baseline)[0])
         elapsed, rss = run_many(ours)
         mine.append(elapsed)
         peak = max(peak, rss)
-    return statistics.median(mine), statistics.median(theirs), peak
+        if before is not None:
+            try:
+                old.append(run_many(before)[0])
+            except Refused:
+                before = None
+    older = statistics.median(old) if old and before is not None else float("nan")
+    return statistics.median(mine), statistics.median(theirs), peak, older
 
 
 def dtbs(root):
@@ -110,6 +122,7 @@ def main():
     parser.add_argument("--scratch", required=True, help="where the synthetic DTBs are kept")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--one-file", default="qcom/sdm845-mtp.dtb")
+    parser.add_argument("--before", help="an older build to time in the same alternation")
     args = parser.parse_args()
     os.makedirs(args.scratch, exist_ok=True)
     binary = args.binary
@@ -124,12 +137,15 @@ def main():
     rows = []
 
     def case(label, size, ours, baseline, baseline_label, family=None, work=None):
+        older = None
+        if args.before:
+            older = [[args.before, *command[1:]] for command in ours]
         try:
-            mine, theirs, peak = measure(ours, baseline, args.runs)
+            mine, theirs, peak, old = measure(ours, baseline, args.runs, older)
         except Refused as refusal:
             print(f"  {label}: {refusal}", file=sys.stderr)
-            mine, theirs, peak = float("nan"), float("nan"), 0
-        rows.append(dict(label=label, size=size, mine=mine, theirs=theirs, peak=peak,
+            mine, theirs, peak, old = float("nan"), float("nan"), 0, float("nan")
+        rows.append(dict(label=label, size=size, mine=mine, theirs=theirs, peak=peak, old=old,
                          baseline=baseline_label, family=family, work=work))
         print(f"  measured {label}: {mine:.3f} s vs {theirs:.3f} s", file=sys.stderr)
 
@@ -150,13 +166,15 @@ def main():
 
     width = max(len(r["label"]) for r in rows)
     print()
+    before = "  before s  ratio" if args.before else ""
     print(f"{'case':<{width}}  {'input':>8}  {'iommu-plan s':>12}  {'baseline s':>10}  "
-          f"{'ratio':>6}  {'peak RSS':>9}  {'budget':>8}  baseline")
+          f"{'ratio':>6}  {'peak RSS':>9}  {'budget':>8}{before}  baseline")
     for r in rows:
         budget = 3 * r["size"] + 20 * MIB
+        old = (f"  {r['old']:8.3f}  {r['old'] / r['theirs']:5.2f}" if args.before else "")
         print(f"{r['label']:<{width}}  {r['size'] / 1e3:7.0f}K  {r['mine']:12.3f}  "
               f"{r['theirs']:10.3f}  {r['mine'] / r['theirs']:6.3f}  "
-              f"{r['peak'] / MIB:8.1f}M  {budget / MIB:7.1f}M  {r['baseline']}")
+              f"{r['peak'] / MIB:8.1f}M  {budget / MIB:7.1f}M{old}  {r['baseline']}")
     print()
     print("growth (10x the work each step; linear is at most 11x the time):")
     for family, _, _ in families:
