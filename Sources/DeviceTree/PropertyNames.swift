@@ -1,10 +1,10 @@
 /// The property names of one blob by offset in its strings block: each
 /// distinct name becomes one String, shared by every property that uses it.
 ///
-/// Every property looks its name up here, so for a strings block of real
-/// size (a few KiB) the table is an array indexed by offset, with no
-/// hashing; a larger block, which only a hostile blob has, falls back to a
-/// dictionary so that the table never grows with the block.
+/// Every property looks its name up here, so offsets in the first 64 KiB of
+/// the block (all of a real blob's: a few KiB) index an array, with no
+/// hashing; offsets past that, which only a hostile blob has, go to a
+/// dictionary, so that the array never grows with the block.
 struct PropertyNames {
   static let directLimit = 1 << 16
 
