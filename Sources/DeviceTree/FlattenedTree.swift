@@ -113,8 +113,9 @@ enum FlattenedTree {
   /// One pass over the token stream; `open` is the stack of nodes whose
   /// END_NODE has not been seen yet.
   private struct Walk {
-    /// The caller's blob, which property values are views of: `fdt` is a
-    /// byte-for-byte copy, so offsets into one are offsets into the other.
+    /// The caller's blob, which property values are views of: `fdt` is its
+    /// storage or a byte-for-byte copy, so offsets into one are offsets into
+    /// the other.
     let blob: [UInt8]
     let fdt: UnsafeRawPointer
     let strings: UnsafeRawPointer
