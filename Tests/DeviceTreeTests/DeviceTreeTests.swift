@@ -60,3 +60,34 @@ import Testing
     #expect(tree.root.property("model")?.string == "Example board")
   }
 }
+
+/// Property names are shared by string offset: offsets in the first 64 KiB
+/// of the strings block index an array, later ones a dictionary. A block
+/// past 64 KiB exercises both; every property must keep its own name and
+/// value.
+@Suite struct PropertyNameTableTests {
+  @Test func namesPastTheFirst64KiBOfTheStringsBlock() throws {
+    let nodes = (0..<100).map { node in
+      let properties = (0..<40).map { index in
+        "property-with-a-long-name-\(node)-\(index) = <\(node * 40 + index)>;"
+      }
+      return "n\(node) { \(properties.joined(separator: " ")) };"
+    }
+    let tree = try Fixtures.tree(
+      source: "/dts-v1/;\n/ {\n" + nodes.joined(separator: "\n") + "\n};\n")
+    var seen = 0
+    for node in tree.nodes.dropFirst() {
+      let number = try #require(Int(node.name.dropFirst()))
+      for (index, property) in node.properties.enumerated() {
+        #expect(property.name == "property-with-a-long-name-\(number)-\(index)")
+        #expect(property.firstCell == UInt32(number * 40 + index))
+        #expect(node.property(property.name)?.firstCell == property.firstCell)
+        seen += 1
+      }
+    }
+    #expect(seen == 4000)
+    // The names alone are over 64 KiB (each is in the block once), so the
+    // later ones went through the dictionary.
+    #expect(tree.nodes.flatMap(\.properties).map(\.name.utf8.count).reduce(0, +) > 1 << 16)
+  }
+}
