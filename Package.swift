@@ -19,14 +19,21 @@ let package = Package(
     // phandle iterator on top of them.
     .target(name: "DeviceTree", dependencies: ["CLibFDT"]),
 
-    // Pure Swift: IOMMU bindings, driver table, graph, diagnostics, renderers.
+    // Pure Swift: bindings, driver table, inventory, checks, planner, lint and
+    // diff, handing one immutable report model forward.
     .target(name: "IOMMUPlan", dependencies: ["DeviceTree"]),
+
+    // Text, JSON, SARIF, GitHub, DOT, Mermaid, modules-load and explain: each
+    // formats the model; this target sees only IOMMUPlan's public API, so no
+    // renderer can reach back into analysis.
+    .target(name: "Renderers", dependencies: ["IOMMUPlan", "DeviceTree"]),
 
     // A thin command-line adapter.
     .executableTarget(
       name: "iommu-plan",
       dependencies: [
         "IOMMUPlan",
+        "Renderers",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -39,7 +46,7 @@ let package = Package(
     ),
     .testTarget(
       name: "IOMMUPlanTests",
-      dependencies: ["IOMMUPlan", "DeviceTree", "TestSupport"],
+      dependencies: ["IOMMUPlan", "Renderers", "DeviceTree", "TestSupport"],
       exclude: ["Fixtures", "Golden"]
     ),
     .testTarget(

@@ -1,14 +1,9 @@
 import ArgumentParser
 import DeviceTree
-import Foundation
 import IOMMUPlan
+import Renderers
 
-enum DiffFormat: String, ExpressibleByArgument, CaseIterable {
-  case text
-  case json
-}
-
-struct DiffCommand: ParsableCommand {
+struct DiffCommand: PlanCommand {
   static let configuration = CommandConfiguration(
     commandName: "diff",
     abstract: "Show what changed in IOMMU topology between two device trees.",
@@ -22,11 +17,9 @@ struct DiffCommand: ParsableCommand {
   )
 
   @Option(help: "Output format: text (nothing when identical) or json.")
-  var format: DiffFormat = .text
+  var format: DataFormat = .text
 
-  @Option(
-    help: ArgumentHelp("Apply the parsing rules of this kernel release (X.Y).", valueName: "X.Y"))
-  var kernelVersion: KernelVersionArgument?
+  @OptionGroup var rules: RulesOptions
 
   @Argument(help: "The device tree before (.dtb, .dts, or - for stdin).")
   var old: String
@@ -34,27 +27,26 @@ struct DiffCommand: ParsableCommand {
   @Argument(help: "The device tree after.")
   var new: String
 
-  func run() throws {
-    var trees: [DeviceTree] = []
-    var unreadable = false
-    for file in [old, new] {
-      do {
-        trees.append(try TreeFile(file).load())
-      } catch {
-        FileHandle.standardError.write(Data("iommu-plan: \(error)\n".utf8))
-        unreadable = true
+  func execute(_ output: inout TextOutput) -> ExitStatus {
+    let pipeline: Pipeline
+    do throws(PlanInputError) {
+      pipeline = try rules.pipeline()
+    } catch {
+      StandardStream.complain("\(error)")
+      return .unreadable
+    }
+    let entries = [old, new].map(pipeline.run)
+    for entry in entries {
+      if let failure = entry.failure {
+        StandardStream.complain("\(printable(entry.path)): \(printable(failure))")
       }
     }
-    guard !unreadable, trees.count == 2 else { throw ExitCode(2) }
-    let diff = TopologyDiff(
-      old: trees[0], oldPath: old, new: trees[1], newPath: new,
-      kernel: kernelVersion?.version ?? .newest)
-    let output =
-      switch format {
-      case .text: DiffTextRenderer.render(diff)
-      case .json: DiffJSONRenderer.render(diff)
-      }
-    FileHandle.standardOutput.write(Data(output.utf8))
-    if !diff.isEmpty { throw ExitCode(1) }
+    guard let before = entries[0].report, let after = entries[1].report else { return .unreadable }
+    let diff = TopologyDiff(old: before, new: after)
+    switch format {
+    case .text: DiffTextRenderer.render(diff, to: &output)
+    case .json: DiffJSONRenderer.render(diff, to: &output)
+    }
+    return diff.isEmpty ? .success : .findings
   }
 }

@@ -1,15 +1,24 @@
 import ArgumentParser
 import DeviceTree
-import Foundation
 import IOMMUPlan
+import Renderers
 
-struct ExplainCommand: ParsableCommand {
+struct ExplainCommand: PlanCommand {
   static let configuration = CommandConfiguration(
     commandName: "explain",
-    abstract: "Walk one device's IOMMU chain step by step, with the kernel rule at each step."
+    abstract: "Walk one device's IOMMU chain step by step, with the kernel rule at each step.",
+    discussion: """
+      Each IOMMU the device reaches appears once, with its driver, mode and suppliers; the \
+      entries of its iommus or iommu-map are summarised per IOMMU as ID ranges, up to where \
+      the kernel's walk ends. Exit codes: 0 explained; 2 the input cannot be read or has no \
+      such node; 64 usage error.
+      """
   )
 
-  @OptionGroup var build: BuildOptions
+  @Option(help: "Output format: text or json.")
+  var format: DataFormat = .text
+
+  @OptionGroup var rules: RulesOptions
 
   @Argument(help: "The device tree (.dtb, .dts or -).")
   var file: String
@@ -17,24 +26,32 @@ struct ExplainCommand: ParsableCommand {
   @Argument(help: "The device: a node path or a label.")
   var node: String
 
-  func run() throws {
-    let kernel: KernelBuild
-    let tree: DeviceTree
-    do {
-      kernel = try build.kernelBuild()
-      tree = try TreeFile(file).load()
+  func execute(_ output: inout TextOutput) -> ExitStatus {
+    let pipeline: Pipeline
+    do throws(PlanInputError) {
+      pipeline = try rules.pipeline(request: PlanRequest(explain: [node]))
     } catch {
-      FileHandle.standardError.write(Data("iommu-plan: \(error)\n".utf8))
-      throw ExitCode(2)
+      StandardStream.complain("\(error)")
+      return .unreadable
     }
-    let report = Report(tree: tree, inputPath: file, build: kernel)
-    guard
-      let text = Explanation.render(tree: tree, report: report, build: kernel, device: node)
-    else {
-      FileHandle.standardError.write(
-        Data("iommu-plan: \(file): no node \(node) (give a full path or a label)\n".utf8))
-      throw ExitCode(2)
+    let entry = pipeline.run(file)
+    guard let report = entry.report, let explanation = report.explanations.first else {
+      StandardStream.complain("\(printable(file)): \(printable(entry.failure ?? ""))")
+      return .unreadable
     }
-    FileHandle.standardOutput.write(Data(text.utf8))
+    guard explanation.node != nil else {
+      let hint =
+        node.hasPrefix("/") || explanation.hasSymbols
+        ? "give a full path or a label"
+        : "give a full path: the tree has no /__symbols__, so labels cannot be resolved "
+          + "(compile it with dtc -@)"
+      StandardStream.complain("\(printable(file)): no node \(printable(node)) (\(hint))")
+      return .unreadable
+    }
+    switch format {
+    case .text: ExplanationRenderer.render(explanation, report, to: &output)
+    case .json: ExplanationJSONRenderer.render(explanation, report, to: &output)
+    }
+    return .success
   }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import IOMMUPlan
 
 /// `--kernel-version X.Y` (a release string such as 6.1.0-50-arm64 works).
-struct KernelVersionArgument {
+struct KernelVersionArgument: ExpressibleByArgument {
   let version: KernelVersion
 
   init?(argument: String) {

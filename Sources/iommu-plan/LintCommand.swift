@@ -1,9 +1,10 @@
 import ArgumentParser
 import DeviceTree
-import Foundation
+import FoundationEssentials
 import IOMMUPlan
+import Renderers
 
-struct LintCommand: ParsableCommand {
+struct LintCommand: PlanCommand {
   static let configuration = CommandConfiguration(
     commandName: "lint",
     abstract: "Check many device trees at once, for CI: one line per finding, then a summary.",
@@ -56,10 +57,7 @@ struct LintCommand: ParsableCommand {
         + "unreadable).", valueName: "file"))
   var writeBaseline: String?
 
-  @Option(
-    help: ArgumentHelp(
-      "Apply the parsing rules of this kernel release (X.Y).", valueName: "X.Y"))
-  var kernelVersion: KernelVersionArgument?
+  @OptionGroup var rules: RulesOptions
 
   @Option(help: "How many files to check at once (default: the number of cores).")
   var jobs: Int?
@@ -77,72 +75,77 @@ struct LintCommand: ParsableCommand {
     if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
   }
 
-  func run() throws {
-    let kernel = kernelVersion?.version ?? .newest
-    let recorded = try baseline.map(Self.readBaseline)
+  func execute(_ output: inout TextOutput) -> ExitStatus {
+    let pipeline: Pipeline
+    let recorded: Baseline?
+    do throws(PlanInputError) {
+      pipeline = try rules.pipeline()
+      recorded = try baseline.map(Self.readBaseline)
+    } catch {
+      StandardStream.complain("\(error)")
+      return .unreadable
+    }
     let found = TreeFinder.find(paths, includeSources: !dtbOnly)
     let bar = ProgressBar(total: found.files.count)
     var progress: (@Sendable (Int) -> Void)?
     if let bar { progress = { bar.update($0) } }
     let linted = Linter.run(
-      found.files, kernel: kernel, width: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
-      progress: progress)
+      found.files, pipeline: pipeline, width: jobs ?? Linter.processors, progress: progress)
     bar?.finish()
-    let problems = found.problems.map { LintedFile(path: $0.file, outcome: .unreadable($0.reason)) }
+    let problems = found.problems.map {
+      FileReport(path: $0.file, outcome: .unreadable($0.reason))
+    }
     let result = LintResult(
       linted + problems,
       policy: LintPolicy(failOn: failOn.severity, strict: strict, disable: disable, enable: enable),
-      baseline: recorded, kernel: kernel,
+      baseline: recorded, kernel: pipeline.build.version,
       workingDirectory: FileManager.default.currentDirectoryPath)
 
-    var status = result.exitCode
+    var status = ExitStatus(rawValue: result.exitCode) ?? .unreadable
     if let writeBaseline {
-      try Self.write(result.baseline.serialized(), to: writeBaseline)
-      status = result.unreadableCount > 0 ? 2 : 0
-    }
-    let output =
-      switch format {
-      case .text: LintTextRenderer.render(result)
-      case .json: LintJSONRenderer.render(result)
-      case .sarif:
-        SARIFRenderer.render(
-          result, toolVersion: IOMMUPlanCommand.configuration.version, exitCode: status)
-      case .github: GitHubRenderer.render(result)
+      do throws(PlanInputError) {
+        try Self.write(BaselineRenderer.render(result.baseline), to: writeBaseline)
+      } catch {
+        StandardStream.complain("\(error)")
+        return .unreadable
       }
-    FileHandle.standardOutput.write(Data(output.utf8))
+      status = result.unreadableCount > 0 ? .unreadable : .success
+    }
+    switch format {
+    case .text: LintTextRenderer.render(result, to: &output)
+    case .json: LintJSONRenderer.render(result, to: &output)
+    case .sarif:
+      SARIFRenderer.render(
+        result, toolVersion: IOMMUPlanCommand.configuration.version, exitCode: status.rawValue,
+        to: &output)
+    case .github: GitHubRenderer.render(result, to: &output)
+    }
     if format == .json || format == .sarif {
       // Machine formats carry the failure inside; a person reading the log
       // should still see it.
       for file in result.files {
-        if let failure = file.failure { Self.complain("\(file.path): \(failure)") }
+        if let failure = file.failure { StandardStream.complain("\(file.path): \(failure)") }
       }
     }
-    if status != 0 { throw ExitCode(status) }
+    return status
   }
 
-  private static func readBaseline(_ path: String) throws -> Baseline {
+  private static func readBaseline(_ path: String) throws(PlanInputError) -> Baseline {
     guard let data = FileManager.default.contents(atPath: path) else {
-      complain("\(path): cannot read the baseline")
-      throw ExitCode(2)
+      throw PlanInputError(file: path, reason: "cannot read the baseline")
     }
     do {
       return try Baseline(parsing: [UInt8](data))
     } catch {
-      complain("\(path): \(error)")
-      throw ExitCode(2)
+      throw PlanInputError(file: path, reason: error.reason)
     }
   }
 
-  private static func write(_ text: String, to path: String) throws {
+  private static func write(_ text: String, to path: String) throws(PlanInputError) {
     do {
       try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
     } catch {
-      complain("\(path): cannot write the baseline: \(error.localizedDescription)")
-      throw ExitCode(2)
+      throw PlanInputError(file: path, reason: "cannot write the baseline: \(error)")
     }
-  }
-
-  private static func complain(_ line: String) {
-    FileHandle.standardError.write(Data("iommu-plan: \(line)\n".utf8))
   }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 
+/// `report --format`.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
   case text
   case json
@@ -8,4 +9,8 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
   case modulesLoad = "modules-load"
 }
 
-extension KernelVersionArgument: ExpressibleByArgument {}
+/// `explain` and `diff --format`.
+enum DataFormat: String, ExpressibleByArgument, CaseIterable {
+  case text
+  case json
+}

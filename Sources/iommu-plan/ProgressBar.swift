@@ -1,5 +1,9 @@
-import Foundation
+import FoundationEssentials
 import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `[#########---------] 312/576 files` on stderr while `lint` works, only
 /// when stderr is a terminal: a CI log or a pipe never gets control
@@ -34,6 +38,6 @@ final class ProgressBar: Sendable {
   }
 
   private static func write(_ text: String) {
-    FileHandle.standardError.write(Data(text.utf8))
+    StandardStream.error.write(text)
   }
 }

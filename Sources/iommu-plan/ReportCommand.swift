@@ -1,9 +1,9 @@
 import ArgumentParser
 import DeviceTree
-import Foundation
 import IOMMUPlan
+import Renderers
 
-struct ReportCommand: ParsableCommand {
+struct ReportCommand: PlanCommand {
   static let configuration = CommandConfiguration(
     commandName: "report",
     abstract: "Print the IOMMU report of each device tree (the default command)."
@@ -16,53 +16,63 @@ struct ReportCommand: ParsableCommand {
       """)
   var format: OutputFormat = .text
 
-  @OptionGroup var build: BuildOptions
+  @OptionGroup var rules: RulesOptions
+
+  @OptionGroup var boot: BootOptions
 
   @Argument(help: "Device trees: .dtb files, .dts files (compiled with dtc), or - for stdin.")
   var files: [String]
-
-  @OptionGroup var input: InputOptions
 
   func validate() throws {
     if files.isEmpty { throw ValidationError("name at least one device tree file") }
   }
 
-  func run() throws {
-    let kernel: KernelBuild
-    let request: PlanRequest
-    do {
-      kernel = try build.kernelBuild()
-      request = try build.request()
+  func execute(_ output: inout TextOutput) -> ExitStatus {
+    let pipeline: Pipeline
+    do throws(PlanInputError) {
+      pipeline = try rules.pipeline(request: try boot.request())
     } catch {
-      StandardStream.error.write("iommu-plan: \(error)\n")
-      throw ExitCode(2)
+      StandardStream.complain("\(error)")
+      return .unreadable
     }
-    StandardStream.ignoreBrokenPipes()
-    let entries = files.map { input.entry($0, build: kernel, request: request) }
+    var entries: [FileReport] = []
+    for file in files {
+      let entry = pipeline.run(file)
+      if let failure = entry.failure {
+        StandardStream.complain("\(printable(file)): \(printable(failure))")
+      }
+      entries.append(entry)
+    }
     let reports = entries.compactMap(\.report)
-    let output: String
     switch format {
     case .json where files.count == 1:
       // One document, streamed: a tree of 100,000 masters makes 60 MB of it.
-      var stream = BufferedOutput()
-      if let report = reports.first { JSONRenderer.render([report], asArray: false, to: &stream) }
-      stream.flush()
-      output = ""
+      if let report = reports.first { JSONRenderer.render(report, to: &output) }
     case .json:
-      output = JSONRenderer.render(batch: entries)
+      JSONRenderer.render(entries, to: &output)
     case .text:
-      output =
-        files.count == 1
-        ? reports.map(TextRenderer.render).joined() : TextRenderer.render(batch: entries)
-    case .dot:
-      output = reports.map(DOTRenderer.render).joined(separator: "\n")
-    case .mermaid:
-      output = reports.map(MermaidRenderer.render).joined(separator: "\n")
-    case .modulesLoad:
-      output = reports.map(ModulesLoadRenderer.render).joined(separator: "\n")
+      for (index, entry) in entries.enumerated() {
+        if index > 0 { output.write("\n") }
+        switch entry.outcome {
+        case .report(let report): TextRenderer.render(report, to: &output)
+        case .unreadable(let reason):
+          // A lone unreadable file has said so on stderr already.
+          if files.count > 1 {
+            output.write("\(printable(entry.path)): not read: \(printable(reason))\n")
+          }
+        }
+      }
+    case .dot, .mermaid, .modulesLoad:
+      for (index, report) in reports.enumerated() {
+        if index > 0 { output.write("\n") }
+        switch format {
+        case .dot: DOTRenderer.render(report, to: &output)
+        case .mermaid: MermaidRenderer.render(report, to: &output)
+        default: ModulesLoadRenderer.render(report, to: &output)
+        }
+      }
     }
-    StandardStream.output.write(output)
-    if reports.count < entries.count { throw ExitCode(2) }
-    if reports.contains(where: { $0.worstSeverity == .error }) { throw ExitCode(1) }
+    if reports.count < entries.count { return .unreadable }
+    return reports.contains { $0.worstSeverity == .error } ? .findings : .success
   }
 }

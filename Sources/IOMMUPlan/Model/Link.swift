@@ -1,0 +1,74 @@
+import DeviceTree
+
+/// Which binding a link comes from.
+public enum LinkProperty: String, Hashable, Comparable, Sendable, CaseIterable {
+  case iommus
+  case iommuMap = "iommu-map"
+  case mmuMasters = "mmu-masters"
+
+  public static func < (lhs: LinkProperty, rhs: LinkProperty) -> Bool {
+    lhs.rawValue < rhs.rawValue
+  }
+}
+
+/// The input-ID window of an `iommu-map` entry.
+public struct IDRange: Hashable, Sendable {
+  public let base: UInt32
+  public let length: UInt32
+  /// `iommu-map-mask`, nil when absent (the kernel then masks nothing).
+  public let mask: UInt32?
+
+  public init(base: UInt32, length: UInt32, mask: UInt32?) {
+    self.base = base
+    self.length = length
+    self.mask = mask
+  }
+}
+
+/// One consumer-to-IOMMU reference, as the kernel would parse it.
+public struct Link: Hashable, Sendable {
+  public let consumer: NodeID
+  public let supplier: NodeID
+  public let property: LinkProperty
+  /// The entry number within the property (for `mmu-masters`, within the
+  /// SMMU's list).
+  public let index: Int
+  /// The specifier cells the IOMMU driver receives (`iommus`: at most 16;
+  /// `iommu-map`: the output base; `mmu-masters`: the stream IDs).
+  public let arguments: Specifier
+  /// `iommu-map` only.
+  public let range: IDRange?
+
+  public init(
+    consumer: NodeID, supplier: NodeID, property: LinkProperty, index: Int,
+    arguments: Specifier, range: IDRange? = nil
+  ) {
+    self.consumer = consumer
+    self.supplier = supplier
+    self.property = property
+    self.index = index
+    self.arguments = arguments
+    self.range = range
+  }
+
+  /// The consumer and the binding: what a plan consumer is keyed by.
+  public var consumerKey: ConsumerKey { ConsumerKey(consumer, property) }
+}
+
+/// A consumer is a node in one role: a PCIe root complex can be an `iommus`
+/// consumer itself and the `iommu-map` node of its bus, each with its own
+/// outcome.
+public struct ConsumerKey: Hashable, Comparable, Sendable {
+  public let node: NodeID
+  public let property: LinkProperty
+
+  public init(_ node: NodeID, _ property: LinkProperty) {
+    self.node = node
+    self.property = property
+  }
+
+  /// Tree order, then property: the order the analysis works in.
+  public static func < (lhs: ConsumerKey, rhs: ConsumerKey) -> Bool {
+    (lhs.node, lhs.property) < (rhs.node, rhs.property)
+  }
+}

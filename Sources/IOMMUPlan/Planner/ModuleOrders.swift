@@ -1,0 +1,70 @@
+import DeviceTree
+
+/// The orders the plan gives: every module the referenced IOMMUs need, and
+/// with `--boot-device`, the set the initramfs needs.
+struct ModuleOrders {
+  private(set) var load: ModuleOrder
+
+  init(
+    tree: DeviceTree, topology: Topology, links: [Link], inventory: Inventory,
+    planner: inout Planner
+  ) {
+    var order = ModuleOrder(build: planner.build)
+    var referenced = Set<NodeID>()
+    for link in links where link.property != .mmuMasters && topology.isEnabled(link.consumer) {
+      referenced.insert(link.supplier)
+    }
+    for iommu in inventory.iommus where referenced.contains(iommu.node) && iommu.isAvailable {
+      let readiness = planner.resolver.readiness(of: iommu.node)
+      let suppliers = readiness.modules.filter { $0 != readiness.driverModule }
+      for module in suppliers { order.add(module) }
+      if let module = readiness.driverModule {
+        order.add(module, after: suppliers, provides: iommu.node)
+      }
+    }
+    Self.orderSuppliers(&order, planner.resolver)
+    load = order
+  }
+
+  /// A supplier module loads before the modules of the devices it supplies
+  /// (a clock controller's module before the SMMU driver, a power-domain
+  /// provider's before that clock controller's), except inside a cycle.
+  private static func orderSuppliers(_ order: inout ModuleOrder, _ resolver: ReadinessResolver) {
+    let present = Set(order.modules)
+    func modules(_ node: NodeID) -> [String] {
+      var found = resolver.driverModules(of: node)
+      if let module = resolver.cache[node]?.driverModule { found.append(module) }
+      return found.filter { present.contains($0) }
+    }
+    for (node, edges) in resolver.supplierEdges {
+      for edge in edges where !resolver.isRelaxed(node, edge.device) {
+        for module in modules(node) {
+          for supplier in modules(edge.device) { order.constrain(module, after: supplier) }
+        }
+      }
+    }
+  }
+
+  /// The devices' own driver modules and their suppliers, plus every module
+  /// their IOMMU chains wait for, in load order.
+  func boot(
+    _ nodes: [NodeID], _ consumers: [Plan.Consumer], _ planner: inout Planner
+  ) -> [Plan.ModuleLoad] {
+    var order = load
+    var wanted = Set<String>()
+    for node in nodes {
+      for consumer in consumers where consumer.node == node {
+        wanted.formUnion(consumer.waits.compactMap(\.module))
+      }
+      let (suppliers, _) = planner.resolver.supplierModules(of: node)
+      for module in suppliers { order.add(module) }
+      for module in planner.resolver.driverModules(of: node)
+      where planner.build.mode(ofModule: module).0 == .module {
+        order.add(module, after: suppliers)
+        wanted.insert(module)
+      }
+      wanted.formUnion(suppliers)
+    }
+    return order.ordered(subset: wanted)
+  }
+}

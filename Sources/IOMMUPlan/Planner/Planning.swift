@@ -1,0 +1,179 @@
+import DeviceTree
+
+/// The planning stage: the planner over the earlier stages' results, and the
+/// plan's own findings (stream-ID clashes, supplier cycles, the legacy
+/// binding on a modular arm-smmu, what a boot device needs from the
+/// initramfs), and the nodes `explain` asked about.
+struct Planning {
+  /// Consumers in tree order; the report puts everything in path order.
+  let plan: Plan
+  let diagnostics: [Diagnostic]
+  let explanations: [Explanation]
+
+  init(
+    tree: DeviceTree, topology: Topology, links: LinkSet, inventory: Inventory,
+    build: KernelBuild, request: PlanRequest
+  ) {
+    var findings = Findings()
+    var bootNodes: [NodeID] = []
+    for name in request.bootDevices {
+      if let node = Self.resolve(name, tree) {
+        bootNodes.append(node)
+      } else {
+        findings.report(
+          .bootDeviceUnknown, nil, nil, "--boot-device \(name) names no node path or label here")
+      }
+    }
+    let deadline = Self.deadline(build)
+    var planner = Planner(
+      tree: tree, topology: topology, build: build, deadline: deadline, inventory: inventory,
+      links: links.links, extraRoots: bootNodes)
+    var consumers = planner.consumers(links)
+    let conflicts = StreamIDConflicts(
+      tree: tree, topology: topology, links: links.links, inventory: inventory)
+    findings.append(conflicts.diagnostics)
+    consumers = consumers.map { consumer in
+      guard consumer.property == .iommus, let cause = conflicts.losers[consumer.node],
+        [.translated, .deferred].contains(consumer.outcome)
+      else { return consumer }
+      return Plan.Consumer(
+        node: consumer.node, property: consumer.property, outcome: .unprotected, cause: cause,
+        waits: consumer.waits, deadline: consumer.deadline, end: consumer.end)
+    }
+    for cycle in planner.resolver.supplierCycles {
+      findings.report(
+        .supplierCycle, cycle[0], nil,
+        cycle.map { tree.path(of: $0) }.joined(separator: " -> ")
+          + ": fw_devlink relaxes these links, so none of them orders probing")
+    }
+    Self.legacyChecks(consumers, inventory, build, &findings)
+
+    var orders = ModuleOrders(
+      tree: tree, topology: topology, links: links.links, inventory: inventory,
+      planner: &planner)
+    var boot: [Plan.ModuleLoad]?
+    if !bootNodes.isEmpty {
+      boot = orders.boot(bootNodes, consumers, &planner)
+      if let list = request.modulesLoad, let boot {
+        Self.check(list, against: boot, tree, &findings)
+      }
+    }
+    plan = Plan(
+      assumptions: Self.assumptions(build, inventory, orders.load), consumers: consumers,
+      iommus: planner.resolver.states(), loadOrder: orders.load.ordered(), bootModules: boot)
+    diagnostics = findings.list
+    explanations = request.explain.map {
+      Self.explanation($0, tree: tree, topology: topology, links: links, consumers: consumers)
+    }
+  }
+
+  static func deadline(_ build: KernelBuild) -> Plan.Deadline {
+    let timeout = build.deferredProbeTimeout
+    if !build.modulesEnabled { return .afterLateInitcall }
+    if timeout < 0 { return .never }
+    return timeout == 0 ? .atLateInitcall : .seconds(timeout)
+  }
+
+  /// A node named by path, or by a `/__symbols__` label (with or without &).
+  static func resolve(_ name: String, _ tree: DeviceTree) -> NodeID? {
+    if let node = tree.node(path: name) { return node }
+    let label = name.hasPrefix("&") ? String(name.dropFirst()) : name
+    return tree.nodes.first { tree.labels(of: $0.id).contains(label) }?.id
+  }
+
+  private static func legacyChecks(
+    _ consumers: [Plan.Consumer], _ inventory: Inventory, _ build: KernelBuild,
+    _ findings: inout Findings
+  ) {
+    guard consumers.contains(where: { $0.outcome == .legacy }) else { return }
+    // Only a known build is a fact worth an error; the default assumption
+    // (tristate drivers are modules) shows in the masters' causes instead.
+    let (mode, source) = build.mode(of: .armSMMU)
+    guard mode != .builtin, source != .default else { return }
+    for iommu in inventory.iommus where iommu.binding == .legacy || iommu.binding == .mixed {
+      findings.report(
+        .legacyBindingRequiresBuiltinSMMU, iommu.node, MMUMastersBinding.property,
+        "arm-smmu is \(mode.rawValue) (\(source.rawValue)): the deprecated binding depends on "
+          + "initcall ordering a module cannot have (ARM_SMMU_LEGACY_DT_BINDINGS needs "
+          + "ARM_SMMU=y), so its masters get no SMMU")
+    }
+  }
+
+  private static func check(
+    _ list: (file: String, modules: [String]), against boot: [Plan.ModuleLoad],
+    _ tree: DeviceTree, _ findings: inout Findings
+  ) {
+    let position = Dictionary(
+      list.modules.enumerated().map { (moduleKey($0.element), $0.offset) },
+      uniquingKeysWith: { first, _ in first })
+    for load in boot {
+      guard let here = position[load.module] else {
+        let provides = load.provides.map { tree.path(of: $0) }.sorted(by: TreeFinder.bytewise)
+        findings.report(
+          .bootModuleMissing, nil, nil,
+          "\(list.file) lacks \(load.module)"
+            + (provides.isEmpty ? "" : " (provides \(provides.joined(separator: ", ")))"))
+        continue
+      }
+      for need in load.needs {
+        if let there = position[need], there > here {
+          findings.report(
+            .bootModuleOrder, nil, nil,
+            "\(list.file) loads \(load.module) (line \(here + 1)) before \(need) "
+              + "(line \(there + 1)), which it needs")
+        }
+      }
+    }
+  }
+
+  private static func assumptions(
+    _ build: KernelBuild, _ inventory: Inventory, _ order: ModuleOrder
+  ) -> Plan.Assumptions {
+    var drivers: [String: Plan.DriverAssumption] = [:]
+    for driver in Set(inventory.iommus.compactMap(\.driver)) {
+      let (mode, source) = build.mode(of: driver)
+      let name = driver.module.map(moduleKey) ?? "CONFIG_\(driver.kconfig)"
+      drivers[name] = Plan.DriverAssumption(module: name, mode: mode, source: source)
+    }
+    for module in order.modules where drivers[module] == nil {
+      let (mode, source) = build.mode(ofModule: module)
+      drivers[module] = Plan.DriverAssumption(module: module, mode: mode, source: source)
+    }
+    var notes: [Plan.Note] = []
+    if build.config == nil && build.modules == nil { notes.append(.defaultModes) }
+    if build.modules == nil { notes.append(.suppliersUnmatched) }
+    return Plan.Assumptions(
+      kernelVersion: build.version, modules: build.modulesEnabled,
+      deferredProbeTimeout: build.deferredProbeTimeout, fwDevlinkStrict: build.fwDevlinkStrict,
+      legacyBindings: build.legacyBindings,
+      drivers: drivers.values.sorted { $0.module < $1.module }, notes: notes)
+  }
+
+  private static func explanation(
+    _ name: String, tree: DeviceTree, topology: Topology, links: LinkSet,
+    consumers: [Plan.Consumer]
+  ) -> Explanation {
+    let hasSymbols = tree.node(path: "/__symbols__") != nil
+    guard let node = resolve(name, tree) else {
+      return Explanation(name: name, node: nil, role: .notReferenced, hasSymbols: hasSymbols)
+    }
+    let stops = [LinkProperty.iommus, .iommuMap].compactMap {
+      links.stops[ConsumerKey(node, $0)]
+    }
+    let hasIommus = tree.property(IommusBinding.property, of: node) != nil
+    let role: Explanation.Role
+    if consumers.contains(where: { $0.node == node }) {
+      role = .consumer
+    } else if hasIommus, let host = topology.pciHost(above: node) {
+      role = .iommusUnderPCIHost(host: host)
+    } else if !topology.isEnabled(node)
+      && (hasIommus || tree.property(IOMMUMapBinding.property, of: node) != nil
+        || links.links.contains { $0.consumer == node })
+    {
+      role = .disabled
+    } else {
+      role = .notReferenced
+    }
+    return Explanation(name: name, node: node, role: role, hasSymbols: hasSymbols, stops: stops)
+  }
+}

@@ -1,0 +1,196 @@
+import DeviceTree
+
+/// Two masters that reach one IOMMU instance with the same stream ID.
+///
+/// On real 6.1 and 6.12 boots arm-smmu-v3 (and virtio-iommu) refuse the
+/// second master that reuses an ID ("stream N already in tree") and that
+/// device runs without translation; platform devices probe in tree order, so
+/// the first node in the tree keeps it. arm-smmu v1/v2 masters whose SMR
+/// entries match each other share one IOMMU group instead.
+struct StreamIDConflicts {
+  /// Platform masters (`iommus`) that lose their stream ID to an earlier one.
+  let losers: [NodeID: Plan.Cause]
+  let diagnostics: [Diagnostic]
+
+  /// One master's claim on a range of stream IDs (or one ID widened by an
+  /// SMR mask).
+  private struct Claim {
+    let link: Int
+    let consumer: NodeID
+    let first: UInt64
+    let last: UInt64
+    let smrMask: UInt32
+
+    var isPlain: Bool { first == last && smrMask == 0 }
+  }
+
+  init(tree: DeviceTree, topology: Topology, links: [Link], inventory: Inventory) {
+    var findings = Findings()
+    var losers: [NodeID: Plan.Cause] = [:]
+    let bySupplier = Dictionary(
+      grouping: links.indices.filter {
+        links[$0].property != .mmuMasters && topology.isEnabled(links[$0].consumer)
+      }
+    ) { links[$0].supplier }
+    for iommu in inventory.iommus where iommu.isAvailable {
+      guard let driver = iommu.driver, driver.streamIDs != .unchecked,
+        let indices = bySupplier[iommu.node]
+      else { continue }
+      let exclusive = driver.streamIDs == .exclusive
+      let matchMask = exclusive ? 0 : tree[iommu.node].u32("stream-match-mask") ?? 0
+      let claims = indices.compactMap { Self.claim(links[$0], $0, matchMask: matchMask) }
+        .sorted { ($0.consumer, links[$0.link].index) < ($1.consumer, links[$1.link].index) }
+      var report = Reporter(tree: tree, links: links, iommu: iommu.node, exclusive: exclusive)
+      // In claim order, so a pair's IDs are listed in the later master's entry order.
+      for (later, earlier) in Self.clashes(claims).sorted(by: { $0.0 < $1.0 }) {
+        report.clash(earlier: claims[earlier], later: claims[later])
+      }
+      report.finish(&findings, &losers)
+      for claim in claims { report.folding(links[claim.link], &findings) }
+    }
+    self.losers = losers
+    diagnostics = findings.list
+  }
+
+  private static func claim(_ link: Link, _ index: Int, matchMask: UInt32) -> Claim? {
+    guard let base = link.arguments.first else { return nil }
+    if let range = link.range {
+      guard range.length > 0 else { return nil }
+      return Claim(
+        link: index, consumer: link.consumer, first: UInt64(base),
+        last: UInt64(base) + UInt64(range.length) - 1, smrMask: 0)
+    }
+    let mask = link.arguments.count > 1 ? link.arguments[1] : matchMask
+    return Claim(
+      link: index, consumer: link.consumer, first: UInt64(base), last: UInt64(base),
+      smrMask: mask)
+  }
+
+  /// For each claim that clashes with an earlier claim of another master,
+  /// the first such earlier claim, as (later, earlier) indices.
+  ///
+  /// Plain single IDs (the common case) meet through a sort by ID, so a
+  /// hostile tree with thousands of masters on one SMMU stays O(n log n);
+  /// ranges and SMR-masked IDs, which are few, are compared one by one.
+  private static func clashes(_ claims: [Claim]) -> [(Int, Int)] {
+    let wide = claims.indices.filter { !claims[$0].isPlain }
+    let plain = claims.indices.filter { claims[$0].isPlain }.sorted {
+      (claims[$0].first, $0) < (claims[$1].first, $1)
+    }
+    var result: [(Int, Int)] = []
+    var start = 0
+    while start < plain.count {
+      var end = start + 1
+      while end < plain.count && claims[plain[end]].first == claims[plain[start]].first { end += 1 }
+      let group = plain[start..<end]
+      start = end
+      for later in group {
+        let same = group.first { $0 < later && claims[$0].consumer != claims[later].consumer }
+        let other = wide.first {
+          $0 < later && claims[$0].consumer != claims[later].consumer
+            && clash(claims[$0], claims[later])
+        }
+        if let earliest = [same, other].compactMap({ $0 }).min() {
+          result.append((later, earliest))
+        }
+      }
+    }
+    for later in wide {
+      let earlier = claims.indices.first {
+        $0 < later && claims[$0].consumer != claims[later].consumer
+          && clash(claims[$0], claims[later])
+      }
+      if let earlier { result.append((later, earlier)) }
+    }
+    return result
+  }
+
+  /// Exact ranges overlap; an SMR mask widens a single ID to every ID that
+  /// agrees with it outside the masked bits.
+  private static func clash(_ a: Claim, _ b: Claim) -> Bool {
+    if a.first == a.last && b.first == b.last && (a.smrMask | b.smrMask) != 0 {
+      return (a.first ^ b.first) & UInt64(~(a.smrMask | b.smrMask)) == 0
+    }
+    return a.first <= b.last && b.first <= a.last
+  }
+
+  /// Words the clashes of one IOMMU: one finding per pair of masters, naming
+  /// every ID they share.
+  private struct Reporter {
+    let tree: DeviceTree
+    let links: [Link]
+    let iommu: NodeID
+    let exclusive: Bool
+    private var pairs: [PairKey: [(earlier: Claim, later: Claim)]] = [:]
+
+    init(tree: DeviceTree, links: [Link], iommu: NodeID, exclusive: Bool) {
+      self.tree = tree
+      self.links = links
+      self.iommu = iommu
+      self.exclusive = exclusive
+    }
+
+    mutating func clash(earlier: Claim, later: Claim) {
+      pairs[PairKey(later: later.consumer, earlier: earlier.consumer), default: []]
+        .append((earlier, later))
+    }
+
+    func finish(_ findings: inout Findings, _ losers: inout [NodeID: Plan.Cause]) {
+      for key in pairs.keys.sorted() {
+        guard let clashes = pairs[key], let (earlier, later) = clashes.first else { continue }
+        let ids = clashes.map { UInt32(truncatingIfNeeded: max($0.earlier.first, $0.later.first)) }
+        let what =
+          "stream ID\(ids.count == 1 ? "" : "s") \(ids.map(hex).joined(separator: ", ")) on "
+          + "\(tree.path(of: iommu)) \(ids.count == 1 ? "is" : "are") also used by "
+          + tree.path(of: earlier.consumer)
+        let bothPlatform = clashes.allSatisfy {
+          links[$0.earlier.link].property == .iommus && links[$0.later.link].property == .iommus
+        }
+        let property = links[later.link].property.rawValue
+        guard exclusive else {
+          findings.report(
+            .streamIDShared, later.consumer, property,
+            what + "; arm-smmu puts both masters in one IOMMU group")
+          continue
+        }
+        let consequence =
+          bothPlatform
+          ? "; the IOMMU refuses the second master to probe and, as platform devices probe in "
+            + "tree order, this one runs without translation"
+          : "; the IOMMU refuses whichever of the two masters probes second"
+        findings.report(.streamIDConflict, later.consumer, property, what + consequence)
+        if bothPlatform {
+          losers[later.consumer] = .streamIDTaken(ids: ids, iommu: iommu, earlier: earlier.consumer)
+        }
+      }
+    }
+
+    /// An `iommu-map-mask` that clears bits which vary inside an entry's RID
+    /// window sends several devices (e.g. the functions of one slot) to one ID.
+    func folding(_ link: Link, _ findings: inout Findings) {
+      guard let range = link.range, let mask = range.mask, range.length > 1 else { return }
+      let span = UInt64(range.length - 1)
+      let varying = UInt32(
+        truncatingIfNeeded: (UInt64(1) << UInt64(64 - span.leadingZeroBitCount)) - 1)
+      let folded = varying & ~mask
+      guard folded != 0 else { return }
+      let effect =
+        exclusive
+        ? "only the first device to probe among those sharing an ID gets translation"
+        : "devices sharing an ID share one IOMMU group"
+      findings.report(
+        exclusive ? .streamIDConflict : .streamIDShared, link.consumer,
+        IOMMUMapBinding.maskProperty,
+        "iommu-map-mask \(hex(mask)) folds RIDs that differ only in bits \(hex(folded)) of entry "
+          + "\(link.index) onto one stream ID; \(effect)")
+    }
+  }
+
+  private struct PairKey: Hashable, Comparable {
+    let later: NodeID
+    let earlier: NodeID
+    static func < (lhs: PairKey, rhs: PairKey) -> Bool {
+      (lhs.later, lhs.earlier) < (rhs.later, rhs.earlier)
+    }
+  }
+}

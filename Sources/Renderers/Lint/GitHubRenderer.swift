@@ -1,0 +1,78 @@
+import IOMMUPlan
+
+/// GitHub Actions workflow commands: each finding becomes an annotation on
+/// the file (`::error file=F,title=T::message`), shown in the run summary and
+/// on the pull request. Notes become `::notice`.
+///
+/// Annotations name no line: a blob has none, and a `.dts` has been through
+/// dtc. The node path leads the message instead.
+public enum GitHubRenderer {
+  public static let identifier = "github"
+
+  public static func render(_ result: LintResult) -> String {
+    var output = TextOutput()
+    render(result, to: &output)
+    return output.text
+  }
+
+  public static func render(_ result: LintResult, to output: inout TextOutput) {
+    for file in result.files {
+      if let failure = file.failure {
+        output.write(command("error", file: file.key, title: "iommu-plan [unreadable]", failure))
+      }
+      if let report = file.report {
+        for finding in file.findings where finding.baselineState != .unchanged {
+          let diagnostic = finding.diagnostic
+          output.write(
+            command(
+              level(diagnostic.severity), file: file.key,
+              title: "iommu-plan [\(diagnostic.code.rawValue)]",
+              TextRenderer.location(diagnostic, report.nodes) + diagnostic.message))
+        }
+      }
+      for fixed in file.fixed {
+        output.write(
+          command(
+            "notice", file: file.key, title: "iommu-plan [\(fixed.key.code.rawValue)] fixed",
+            LintTextRenderer.fixedLine(fixed, file: file.key)))
+      }
+    }
+    // A plain line: the log's last word, not an annotation.
+    output.write(LintTextRenderer.summary(result) + "\n")
+  }
+
+  static func level(_ severity: Severity) -> String {
+    switch severity {
+    case .error: "error"
+    case .warning: "warning"
+    case .note: "notice"
+    }
+  }
+
+  static func command(_ name: String, file: String, title: String, _ message: String) -> String {
+    "::\(name) file=\(escapeProperty(file)),title=\(escapeProperty(title))::\(escapeData(message))\n"
+  }
+
+  /// The runner's own escaping (actions/toolkit's `escapeData`): a message
+  /// must not break the line or smuggle in a `%` sequence.
+  static func escapeData(_ text: String) -> String { escaped(text, property: false) }
+
+  /// `escapeProperty`: also `:` and `,`, which delimit the properties.
+  static func escapeProperty(_ text: String) -> String { escaped(text, property: true) }
+
+  // By scalar, not by Character: "\r\n" is one Character in Swift.
+  private static func escaped(_ text: String, property: Bool) -> String {
+    var out = ""
+    for scalar in text.unicodeScalars {
+      switch scalar {
+      case "%": out += "%25"
+      case "\r": out += "%0D"
+      case "\n": out += "%0A"
+      case ":" where property: out += "%3A"
+      case "," where property: out += "%2C"
+      default: out.unicodeScalars.append(scalar)
+      }
+    }
+    return out
+  }
+}

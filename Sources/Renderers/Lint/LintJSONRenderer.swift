@@ -1,0 +1,75 @@
+import IOMMUPlan
+
+/// `lint --format json`: an array with one object per file, in the sorted
+/// order of the text output, each the per-file object of the report's JSON
+/// plus two fields:
+/// - `error`: null, or why the file could not be read (its lists are empty);
+/// - with `--baseline`, `baseline_fixed`: the recorded findings no longer
+///   found, and on each diagnostic `baseline_state`: `new` or `unchanged`.
+///
+/// `diagnostics` holds the enabled findings with the severity they are
+/// reported with (`--strict` applied), including those in the baseline.
+public enum LintJSONRenderer {
+  public static let identifier = "json"
+
+  public static func render(_ result: LintResult) -> String {
+    var output = TextOutput()
+    render(result, to: &output)
+    return output.text
+  }
+
+  public static func render(_ result: LintResult, to output: inout TextOutput) {
+    JSONWriter.write(to: &output) { json in
+      json.beginArray()
+      for file in result.files { document(file, result, &json) }
+      json.endArray()
+    }
+    output.write("\n")
+  }
+
+  private static func document(
+    _ file: LintResult.File, _ result: LintResult, _ json: inout JSONWriter
+  ) {
+    let fixed = { (json: inout JSONWriter) in
+      guard result.usesBaseline else { return }
+      json.key("baseline_fixed")
+      json.beginArray()
+      for entry in file.fixed {
+        json.beginObject()
+        json.key("code")
+        json.string(entry.key.code.rawValue)
+        json.key("path")
+        json.string(entry.key.path)
+        json.key("count")
+        json.number(entry.count)
+        json.endObject()
+      }
+      json.endArray()
+    }
+    guard let report = file.report else {
+      JSONRenderer.unreadable(
+        path: file.path, reason: file.failure ?? "", kernel: result.kernel, &json, members: fixed)
+      return
+    }
+    JSONRenderer.document(
+      report, &json,
+      diagnostics: { json in
+        json.beginArray()
+        for finding in file.findings {
+          json.beginObject()
+          JSONRenderer.diagnostic(finding.diagnostic, report.nodes, &json)
+          if let state = finding.baselineState {
+            json.key("baseline_state")
+            json.string(state.rawValue)
+          }
+          json.endObject()
+        }
+        json.endArray()
+      },
+      members: { json in
+        json.key("error")
+        json.null()
+        fixed(&json)
+      })
+  }
+}

@@ -1,0 +1,240 @@
+import DeviceTree
+import IOMMUPlan
+
+/// The human report: per IOMMU, the devices behind it with their stream IDs,
+/// then the findings in `FILE: severity [code] /path:property: message` form,
+/// then the plan. Every name and string from the blob goes through
+/// `printable`, so one finding is always one line.
+public enum TextRenderer {
+  public static let identifier = "text"
+
+  public static func render(_ report: Report) -> String {
+    var output = TextOutput()
+    render(report, to: &output)
+    return output.text
+  }
+
+  public static func render(_ report: Report, to output: inout TextOutput) {
+    header(report, &output)
+    // Links are in consumer order; each IOMMU lists its own, in that order.
+    var bySupplier: [NodeID: [Int]] = [:]
+    for (index, link) in report.links.enumerated() {
+      bySupplier[link.supplier, default: []].append(index)
+    }
+    for iommu in report.iommus {
+      output.write("\n" as StaticString)
+      section(iommu, report, links: bySupplier[iommu.node] ?? [], &output)
+    }
+    output.write("\n" as StaticString)
+    findings(report, &output)
+    output.write("\n" as StaticString)
+    PlanTextRenderer.render(report, to: &output)
+  }
+
+  private static func header(_ report: Report, _ output: inout TextOutput) {
+    let layout =
+      report.kernel.sizesMapEntriesByTargetCells
+      ? "iommu-map entries sized by #iommu-cells" : "iommu-map read as fixed 4-cell entries"
+    output.write(printable: report.input.path)
+    output.write(": ")
+    output.write(printable: report.input.model ?? "(no model)")
+    output.write("\n  compatible: ")
+    output.write(printable: report.input.compatible.joined(separator: ", "))
+    output.write("\n  kernel:     \(report.kernel) rules (\(layout))\n")
+    output.write(
+      "  summary:    \(counted(report.iommus.count, "IOMMU")), "
+        + "\(counted(report.links.count, "link"))\n")
+  }
+
+  private static func section(
+    _ iommu: IOMMU, _ report: Report, links: [Int], _ output: inout TextOutput
+  ) {
+    output.write("IOMMU ")
+    output.write(path: iommu.node, report.nodes)
+    if let label = iommu.label {
+      output.write(" (")
+      output.write(printable: label)
+      output.write(")")
+    }
+    output.write("\n  compatible: ")
+    output.write(printable: iommu.compatible.joined(separator: ", "))
+    output.write("\n  driver:     \(driverText(iommu.driver))\n")
+    let cells = iommu.iommuCells.map { "#iommu-cells = <\($0)>" } ?? "no #iommu-cells"
+    let status =
+      switch (iommu.isAvailable, iommu.status) {
+      case (true, _): "okay"
+      case (false, "disabled"): "disabled"
+      case (false, let other): "not available (status \"\(printable(other ?? ""))\")"
+      }
+    output.write("  status:     \(status), \(cells), \(iommu.binding.rawValue) binding\n")
+    guard !links.isEmpty else {
+      output.write("  devices:    none\n")
+      return
+    }
+    output.write("  devices:    ")
+    output.write(decimal: links.count)
+    output.write("\n")
+    var columns = Columns()
+    for index in links { columns.measure(report.links[index], report.nodes) }
+    for index in links {
+      let link = report.links[index]
+      output.write("    ")
+      let pathWidth = columns.write(path: link.consumer, report.nodes, to: &output)
+      output.write(spaces: columns.path - pathWidth + 2)
+      let reference = reference(link)
+      output.write(reference)
+      output.write(spaces: columns.reference - reference.utf8.count + 2)
+      writeSpecifier(link, to: &output)
+      output.write("\n")
+    }
+  }
+
+  /// Column widths of the device rows, in characters.
+  private struct Columns {
+    var path = 0
+    var reference = 0
+    private var last: NodeID?
+    private var lastWidth = 0
+
+    mutating func measure(_ link: Link, _ nodes: NodeTable) {
+      path = max(path, width(link.consumer, nodes))
+      reference = max(reference, TextRenderer.reference(link).utf8.count)
+    }
+
+    /// Writes the path and returns its width.
+    mutating func write(path node: NodeID, _ nodes: NodeTable, to output: inout TextOutput) -> Int
+    {
+      output.write(path: node, nodes)
+      return width(node, nodes)
+    }
+
+    /// A consumer's links are adjacent: its width is worked out once.
+    private mutating func width(_ node: NodeID, _ nodes: NodeTable) -> Int {
+      if node == last { return lastWidth }
+      let plain = nodes.withPathBytes(node) { path in
+        path.allSatisfy { $0 >= 0x20 && $0 < 0x7f } ? path.count : nil
+      }
+      lastWidth = plain ?? printable(nodes.path(node)).count
+      last = node
+      return lastWidth
+    }
+  }
+
+  static func reference(_ link: Link) -> String {
+    "\(link.property.rawValue)[\(link.index)]"
+  }
+
+  private static func driverText(_ driver: IOMMUDriver?) -> String {
+    guard let driver else { return "none known" }
+    let build =
+      driver.module.map { "tristate, module \($0)" } ?? "bool, built in when enabled"
+    return "\(driver.name) (CONFIG_\(driver.kconfig), \(build))"
+  }
+
+  /// The IDs the driver receives: raw cells for `iommus`, stream IDs for
+  /// `mmu-masters`, and the ID window with its translation for `iommu-map`.
+  static func specifier(_ link: Link) -> String {
+    var output = TextOutput()
+    writeSpecifier(link, to: &output)
+    return output.text
+  }
+
+  static func writeSpecifier(_ link: Link, to output: inout TextOutput) {
+    switch link.property {
+    case .iommus:
+      if link.arguments.isEmpty {
+        output.write("(no cells)")
+      } else {
+        output.write("<")
+        writeCells(link.arguments, to: &output)
+        output.write(">")
+      }
+    case .mmuMasters:
+      output.write("stream IDs ")
+      writeCells(link.arguments, to: &output)
+    case .iommuMap:
+      guard let range = link.range else { return }
+      window(range, link.arguments, to: &output)
+    }
+  }
+
+  private static func window(_ range: IDRange, _ arguments: Specifier, to output: inout TextOutput)
+  {
+    let mask = range.mask.map { " (mask \(hex($0)))" } ?? ""
+    if range.mask == 0 && range.base == 0 && range.length > 0 {
+      // Every RID masks to 0 (e.g. Juno's root complex, which cannot output
+      // RIDs): all devices share this one specifier.
+      output.write("every RID (mask 0x0) -> \(hexList(arguments))")
+      return
+    }
+    if range.length == 1 {
+      output.write("RID ")
+      output.write(hex: range.base)
+      output.write(mask)
+      output.write(" -> ")
+      if arguments.count == 1 {
+        output.write(hex: arguments[0])
+      } else {
+        output.write("<")
+        writeCells(arguments, to: &output)
+        output.write(">")
+      }
+      return
+    }
+    guard range.length > 0 else {
+      output.write("no RIDs (length 0)\(mask) -> \(hexList(arguments))")
+      return
+    }
+    // IDs are 32-bit: a window that would run past 0xffffffff ends there.
+    let last = min(UInt64(range.base) + UInt64(range.length) - 1, UInt64(UInt32.max))
+    let window = "RIDs \(hex(range.base))-0x\(String(last, radix: 16))"
+    guard let first = arguments.first else {
+      output.write("\(window)\(mask) -> (no cells)")
+      return
+    }
+    let end = (UInt64(first) + UInt64(range.length) - 1) & 0xffff_ffff
+    output.write("\(window)\(mask) -> \(hex(first))-0x\(String(end, radix: 16))")
+  }
+
+  private static func writeCells(_ cells: Specifier, to output: inout TextOutput) {
+    for (index, cell) in cells.enumerated() {
+      if index > 0 { output.write(" ") }
+      output.write(hex: cell)
+    }
+  }
+
+  private static func findings(_ report: Report, _ output: inout TextOutput) {
+    let counts = Severity.allCases.reversed().map { severity in
+      counted(report.diagnostics.count { $0.severity == severity }, severity.rawValue)
+    }
+    output.write("findings: \(counts.joined(separator: ", "))\n")
+    for diagnostic in report.diagnostics {
+      output.write("  ")
+      line(diagnostic, file: report.input.path, report.nodes, to: &output)
+      output.write("\n")
+    }
+  }
+
+  /// `FILE: severity [code] /path:property: message`, one finding per line.
+  public static func line(_ diagnostic: Diagnostic, file: String, _ nodes: NodeTable) -> String {
+    var output = TextOutput()
+    line(diagnostic, file: file, nodes, to: &output)
+    return output.text
+  }
+
+  static func line(
+    _ diagnostic: Diagnostic, file: String, _ nodes: NodeTable, to output: inout TextOutput
+  ) {
+    output.write(printable: file)
+    output.write(": \(diagnostic.severity.rawValue) [\(diagnostic.code.rawValue)] ")
+    output.write(printable: location(diagnostic, nodes))
+    output.write(printable: diagnostic.message)
+  }
+
+  /// `/path:property: ` (or `/path: `, or nothing for a file-level finding).
+  static func location(_ diagnostic: Diagnostic, _ nodes: NodeTable) -> String {
+    var location = diagnostic.node.map { nodes.path($0) } ?? ""
+    if let property = diagnostic.property { location += ":" + property }
+    return location.isEmpty ? "" : location + ": "
+  }
+}
