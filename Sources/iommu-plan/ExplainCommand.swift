@@ -43,8 +43,8 @@ struct ExplainCommand: PlanCommand {
       let hint =
         node.hasPrefix("/") || explanation.hasSymbols
         ? "give a full path or a label"
-        : "give a full path: the tree has no /__symbols__, so labels cannot be resolved "
-          + "(compile it with dtc -@)"
+        : "this tree has no /__symbols__, so labels cannot be resolved: give a full path, or "
+          + "compile the tree with dtc -@"
       StandardStream.complain("\(printable(file)): no node \(printable(node)) (\(hint))")
       return .unreadable
     }

@@ -125,8 +125,10 @@ public struct Explanation: Sendable {
   /// The chains told from the ordered report's plan, links and IOMMUs.
   func walking(plan: Plan, links: [Link], iommus: [IOMMU]) -> Explanation {
     guard let node, role == .consumer else { return self }
+    // Each IOMMU once, however many of the node's walks reach it.
+    var seen = Set<NodeID>()
     let walks = plan.consumers(of: node).map { consumer in
-      Walk(key: consumer.key, steps: Self.steps(consumer, plan, links, iommus, stops))
+      Walk(key: consumer.key, steps: Self.steps(consumer, plan, links, iommus, stops, &seen))
     }
     return Explanation(
       name: name, node: node, role: role, hasSymbols: hasSymbols, stops: stops, walks: walks)
@@ -134,7 +136,7 @@ public struct Explanation: Sendable {
 
   private static func steps(
     _ consumer: Plan.Consumer, _ plan: Plan, _ links: [Link], _ iommus: [IOMMU],
-    _ stops: [ParseStop]
+    _ stops: [ParseStop], _ seen: inout Set<NodeID>
   ) -> [(step: Step, rule: Rule)] {
     let rule: Rule =
       switch consumer.property {
@@ -146,9 +148,7 @@ public struct Explanation: Sendable {
     var steps: [(step: Step, rule: Rule)] = [
       (.entries(consumer.key, links: consumer.links, end: consumer.end, stop: stop), rule)
     ]
-    // Each IOMMU once, in the order the walk first reaches it, up to where
-    // the walk ends.
-    var seen = Set<NodeID>()
+    // In the order the walk first reaches each IOMMU, up to where it ends.
     for link in links[consumer.links] {
       if let end = consumer.end, link.index > end { break }
       guard consumer.property != .mmuMasters, seen.insert(link.supplier).inserted else { continue }

@@ -224,19 +224,26 @@ public enum ExplanationRenderer {
   }
 }
 
-/// Runs of entries that continue one another: consecutive IDs mapped to
-/// consecutive outputs. A 3,000-entry map of one RID each is one range.
+/// Runs of `iommu-map` entries that step alike: the same window length and
+/// mask, and IDs and outputs that each advance by a constant step. A map of
+/// one RID per entry (3,000 entries, or a root complex's 16 buses) is one
+/// range.
 struct Ranges {
   let first: Link
   var last: Link
   var count = 1
+  /// The ID and output steps between entries; nil for one entry.
+  var steps: (id: UInt64, output: UInt64)?
 
   static func of(_ links: [Link]) -> [Ranges] {
     var result: [Ranges] = []
     for link in links {
-      if var current = result.last, current.extends(with: link) {
+      if var current = result.last, let steps = current.steps(to: link),
+        current.steps.map({ $0 == steps }) ?? true
+      {
         current.last = link
         current.count += 1
+        current.steps = steps
         result[result.count - 1] = current
       } else {
         result.append(Ranges(first: link, last: link))
@@ -245,28 +252,38 @@ struct Ranges {
     return result
   }
 
-  /// Whether `link` is the next entry, its IDs right after the last one's
-  /// and its output right after too.
-  func extends(with link: Link) -> Bool {
+  /// The steps from the last entry to `link`, when `link` is the next entry
+  /// of the same shape with higher IDs and outputs.
+  private func steps(to link: Link) -> (id: UInt64, output: UInt64)? {
     guard link.index == last.index + 1, link.property == .iommuMap,
       let previous = last.range, let next = link.range, previous.mask == next.mask,
-      previous.length > 0, next.length > 0, last.arguments.count == 1,
-      link.arguments.count == 1
-    else { return false }
-    return UInt64(previous.base) + UInt64(previous.length) == UInt64(next.base)
-      && UInt64(last.arguments[0]) + UInt64(previous.length) == UInt64(link.arguments[0])
+      previous.length == next.length, next.length > 0, last.arguments.count == 1,
+      link.arguments.count == 1, next.base > previous.base,
+      link.arguments[0] > last.arguments[0]
+    else { return nil }
+    return (UInt64(next.base - previous.base), UInt64(link.arguments[0] - last.arguments[0]))
   }
 
   func describe() -> String {
-    let entries =
-      count == 1 ? "entry \(first.index)" : "entries \(first.index)-\(last.index)"
-    guard first.property == .iommuMap, let start = first.range, let end = last.range else {
+    let entries = count == 1 ? "entry \(first.index)" : "entries \(first.index)-\(last.index)"
+    guard count > 1, let start = first.range, let end = last.range, let steps else {
+      if first.property == .iommuMap {
+        return "\(TextRenderer.specifier(first)) (\(entries))"
+      }
       return "\(first.property.rawValue)[\(first.index)] \(TextRenderer.specifier(first))"
     }
-    guard count > 1 else { return "\(TextRenderer.specifier(first)) (\(entries))" }
-    let lastID = UInt64(end.base) + UInt64(end.length) - 1
-    let lastOut = (UInt64(last.arguments[0]) + UInt64(end.length) - 1) & 0xffff_ffff
-    return "RIDs \(hex(start.base))-0x\(String(lastID, radix: 16)) -> "
-      + "\(hexList(first.arguments))-0x\(String(lastOut, radix: 16)) (\(entries))"
+    let length = UInt64(end.length)
+    let mask = end.mask.map { " (mask \(hex($0)))" } ?? ""
+    if steps.id == length && steps.output == length {
+      // One contiguous window.
+      let lastID = UInt64(end.base) + length - 1
+      let lastOut = (UInt64(last.arguments[0]) + length - 1) & 0xffff_ffff
+      return "RIDs \(hex(start.base))-0x\(String(lastID, radix: 16))\(mask) -> "
+        + "\(hexList(first.arguments))-0x\(String(lastOut, radix: 16)) (\(entries))"
+    }
+    let each = length == 1 ? "" : " (0x\(String(length, radix: 16)) each)"
+    return "RIDs \(hex(start.base))-\(hex(end.base)) every 0x\(String(steps.id, radix: 16))"
+      + "\(each)\(mask) -> \(hexList(first.arguments))-\(hexList(last.arguments)) every "
+      + "0x\(String(steps.output, radix: 16)) (\(entries))"
   }
 }
