@@ -11,8 +11,14 @@ struct ModuleOrders {
   ) {
     var order = ModuleOrder(build: planner.build)
     var referenced = Set<NodeID>()
-    for link in links where link.property != .mmuMasters && topology.isEnabled(link.consumer) {
-      referenced.insert(link.supplier)
+    var last: NodeID?
+    for link in links where link.property != .mmuMasters && link.supplier != last {
+      // Masters of one SMMU are many and adjacent: each supplier is looked
+      // at once per run.
+      if topology.isEnabled(link.consumer) {
+        referenced.insert(link.supplier)
+        last = link.supplier
+      }
     }
     for iommu in inventory.iommus where referenced.contains(iommu.node) && iommu.isAvailable {
       let readiness = planner.resolver.readiness(of: iommu.node)

@@ -32,11 +32,12 @@ struct Planning {
     let conflicts = StreamIDConflicts(
       tree: tree, topology: topology, links: links.links, inventory: inventory)
     findings.append(conflicts.diagnostics)
-    consumers = consumers.map { consumer in
+    for index in consumers.indices where !conflicts.losers.isEmpty {
+      let consumer = consumers[index]
       guard consumer.property == .iommus, let cause = conflicts.losers[consumer.node],
         [.translated, .deferred].contains(consumer.outcome)
-      else { return consumer }
-      return Plan.Consumer(
+      else { continue }
+      consumers[index] = Plan.Consumer(
         node: consumer.node, property: consumer.property, outcome: .unprotected, cause: cause,
         waits: consumer.waits, deadline: consumer.deadline, end: consumer.end)
     }

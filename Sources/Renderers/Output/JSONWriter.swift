@@ -1,3 +1,6 @@
+import DeviceTree
+import IOMMUPlan
+
 /// Writes JSON as it goes, in the one layout every iommu-plan document has:
 /// two-space indentation, one member or element per line, arrays of scalars
 /// on one line (`[1856, 0]`), empty containers as `{}` and `[]`, and keys in
@@ -62,6 +65,20 @@ struct JSONWriter {
   mutating func string(_ value: String) {
     separate()
     writeString(value)
+  }
+
+  /// A node's path, copied from the report's table without making a String
+  /// when it needs no escape (nearly always).
+  mutating func path(_ node: NodeID, _ nodes: NodeTable) {
+    separate()
+    let plain = nodes.withPathBytes(node) { path in
+      guard path.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }) else { return false }
+      output.write(byte: UInt8(ascii: "\""))
+      output.write(bytes: path)
+      output.write(byte: UInt8(ascii: "\""))
+      return true
+    }
+    if !plain { writeString(nodes.path(node)) }
   }
 
   mutating func string(_ value: String?) {

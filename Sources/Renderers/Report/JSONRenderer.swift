@@ -129,7 +129,7 @@ public enum JSONRenderer {
   static func iommu(_ iommu: IOMMU, _ nodes: NodeTable, _ json: inout JSONWriter) {
     json.beginObject()
     json.key("path")
-    json.string(nodes.path(iommu.node))
+    json.path(iommu.node, nodes)
     json.key("label")
     json.string(iommu.label)
     json.strings("compatible", iommu.compatible)
@@ -162,9 +162,9 @@ public enum JSONRenderer {
   static func link(_ link: Link, _ nodes: NodeTable, _ json: inout JSONWriter) {
     json.beginObject()
     json.key("consumer")
-    json.string(nodes.path(link.consumer))
+    json.path(link.consumer, nodes)
     json.key("supplier")
-    json.string(nodes.path(link.supplier))
+    json.path(link.supplier, nodes)
     json.key("property")
     json.string(link.property.rawValue)
     json.key("index")
@@ -189,7 +189,7 @@ public enum JSONRenderer {
     json.key("code")
     json.string(diagnostic.code.rawValue)
     json.key("path")
-    json.string(diagnostic.node.map { nodes.path($0) })
+    if let node = diagnostic.node { json.path(node, nodes) } else { json.null() }
     json.key("property")
     json.string(diagnostic.property)
     json.key("message")
@@ -247,7 +247,7 @@ public enum JSONRenderer {
   ) {
     json.beginObject()
     json.key("device")
-    json.string(report.nodes.path(consumer.node))
+    json.path(consumer.node, report.nodes)
     json.key("property")
     json.string(consumer.property.rawValue)
     json.key("outcome")
@@ -259,7 +259,7 @@ public enum JSONRenderer {
     for wait in consumer.waits {
       json.beginObject()
       json.key("iommu")
-      json.string(report.nodes.path(wait.iommu))
+      json.path(wait.iommu, report.nodes)
       json.key("module")
       json.string(wait.module)
       json.endObject()
