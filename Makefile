@@ -72,14 +72,17 @@ corpus-test: build
 lint-test: build pydeps
 	IOMMU_PLAN=$(BIN) Tests/Corpus/lint-corpus-test.sh
 
-# iommu-plan against dtc on Debian's DTBs and synthetic trees (Tests/Bench);
+# iommu-plan against the C floor (Tests/Bench/floor.c, built into .build/bench)
+# and dtc, on Debian's DTBs and synthetic trees (Tests/Bench);
 # BENCH_ARGS="--before OLD_BINARY" times an older build in the same run.
 bench: release
 	IOMMU_PLAN=$(RELEASE) Tests/Bench/bench.sh $(BENCH_ARGS)
 
-# lint over the corpus (fetched by corpus-test) against the same dtc loop.
+# lint over the corpus (fetched by corpus-test) against the same dtc loop and the floor.
 lint-bench: release
-	$(PYTHON) Tests/Bench/lint_bench.py --binary $(RELEASE) --root "$$(ls -d $${IOMMU_PLAN_CACHE:-$$HOME/.cache/iommu-plan}/root-*/usr/lib/linux-image-* | sort -V | tail -n 1)"
+	cache=$${IOMMU_PLAN_CACHE:-$$HOME/.cache/iommu-plan}; \
+	$(PYTHON) Tests/Bench/lint_bench.py --binary $(RELEASE) --cache "$$cache" --scratch $(BUILD)/bench \
+	  --root "$$(ls -d "$$cache"/root-*/usr/lib/linux-image-* | sort -V | tail -n 1)"
 
 # The whole test suite under the address sanitizer, in its own build directory;
 # Tests/lsan.supp lists the toolchain's own leaks, nothing of ours.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# make bench: iommu-plan against dtc on Debian's DTBs (the corpus test's
-# cached download, fetched here when missing) and on synthetic trees kept
-# in $BENCH_DIR. See bench.py for the cases.
+# make bench: iommu-plan against the C floor (floor.c, built by bench.py) and
+# dtc, on Debian's DTBs (the corpus test's cached download, fetched here when
+# missing) and on synthetic trees; both kept in $BENCH_DIR (.build/bench).
+# See bench.py for the cases and targets.
 #
 #   IOMMU_PLAN=.build/release/iommu-plan Tests/Bench/bench.sh [--runs N]
 set -euo pipefail
@@ -16,5 +17,5 @@ if [[ -z $root ]]; then
   "$here/../Corpus/corpus-test.sh" --fdtget-only >/dev/null
   root=$(ls -d "$CACHE"/root-*/usr/lib/linux-image-* | sort -V | tail -n 1)
 fi
-exec python3 "$here/bench.py" --binary "$bin" --root "$root" \
+exec python3 "$here/bench.py" --binary "$bin" --root "$root" --cache "$CACHE" \
   --scratch "${BENCH_DIR:-$here/../../.build/bench}" "$@"

@@ -1,13 +1,16 @@
-"""Times `iommu-plan lint` over the corpus against the dtc decode loop.
+"""Times `iommu-plan lint` over the corpus against the dtc loop and the floor.
 
-The baseline is bench.py's: `dtc -I dtb -O dts` once per file, one process
-each (decoding every blob once, the least any tool reading them must do).
+Two baselines: `dtc -I dtb -O dts` once per file, one process each (decoding
+every blob), and bench.py's floor (floor.c, built into --scratch when missing
+or stale) over every file in one process: check, walk, index phandles and
+resolve every `iommus` and `iommu-map` entry, the least any such tool must do.
 lint runs once over the directory, in one process, on every core and on one.
 Median wall time of several runs, the ratio to the baseline, the median CPU
 time (user + system: what the work costs, whatever else the machine is doing;
 wall time over CPU time shows the parallelism), and peak RSS.
 
-  python3 Tests/Bench/lint_bench.py --binary .build/release/iommu-plan --root DIR
+  python3 Tests/Bench/lint_bench.py --binary .build/release/iommu-plan --root DIR \
+    [--cache CACHE] [--scratch .build/bench]
 """
 
 import argparse
@@ -17,28 +20,49 @@ import statistics
 import subprocess
 import time
 
+from bench import build_floor
 
-def measure(commands, runs):
-    """Runs the commands `runs` times: (median wall s, median CPU s, peak RSS KiB)."""
-    walls, cpus = [], []
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def own_rss():
+    """This script's peak RSS in KiB: the least wait4 reports for a child."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def measure(label, commands, runs):
+    """Runs the commands `runs` times: (label, median wall s, median CPU s,
+    peak RSS KiB, whether that peak is only an upper bound).
+
+    CPU time and peak RSS come from each process's own rusage (wait4). A peak
+    not above this script's own is only an upper bound (bench.py says why)."""
+    walls, cpus, peak = [], [], 0
     for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), 0.0
         for command in commands:
-            subprocess.run(command, stdout=subprocess.DEVNULL, check=command[0] == "dtc")
+            process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+            _, status, usage = os.wait4(process.pid, 0)
+            code = os.waitstatus_to_exitcode(status)
+            # lint exits 1 for findings; dtc and the floor must exit 0.
+            if code >= 2 or (code and os.path.basename(command[0]) in ("dtc", "floor")):
+                raise subprocess.CalledProcessError(code, command[0])
+            cpu += usage.ru_utime + usage.ru_stime
+            peak = max(peak, usage.ru_maxrss)
         walls.append(time.perf_counter() - start)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return statistics.median(walls), statistics.median(cpus), peak
+        cpus.append(cpu)
+    return label, statistics.median(walls), statistics.median(cpus), peak, peak <= own_rss()
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)
     parser.add_argument("--root", required=True)
+    parser.add_argument("--cache", help="the corpus cache, to name the corpus relative to it")
+    parser.add_argument("--scratch", default=os.path.join(REPO, ".build", "bench"),
+                        help="where the floor is built")
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
+    floor = build_floor(args.scratch)
 
     files = sorted(
         os.path.join(directory, name)
@@ -47,25 +71,32 @@ def main():
         if name.endswith(".dtb")
     )
     size = sum(os.path.getsize(f) for f in files)
-    print(f"corpus: {len(files)} DTBs, {size / 1e6:.1f} MB, under {args.root}; "
+    where = ""
+    if args.cache and not os.path.relpath(args.root, args.cache).startswith(".."):
+        where = f", {os.path.relpath(args.root, args.cache)} in the corpus cache"
+    print(f"corpus: {len(files)} DTBs, {size / 1e6:.1f} MB{where}; "
           f"{os.cpu_count()} cores, {args.runs} runs each")
 
     dtc = [["dtc", "-q", "-I", "dtb", "-O", "dts", "-o", os.devnull, f] for f in files]
-    dtc_time, dtc_cpu, dtc_peak = measure(dtc, args.runs)
-    rows = [("dtc -I dtb -O dts, one process per file (baseline)", dtc_time, dtc_cpu, dtc_peak)]
+    rows = [measure("dtc -I dtb -O dts, one process per file (baseline)", dtc, args.runs),
+            measure("floor FILE..., one process (second baseline)", [[floor, *files]], args.runs)]
+    dtc_time, floor_time = rows[0][1], rows[1][1]
     for label, extra in (("iommu-plan lint DIR (text, every core)", []),
                          ("iommu-plan lint --format sarif DIR", ["--format", "sarif"]),
                          ("iommu-plan lint --jobs 1 DIR", ["--jobs", "1"])):
-        elapsed, cpu, peak = measure([[args.binary, "lint", *extra, args.root]], args.runs)
-        rows.append((label, elapsed, cpu, peak))
+        rows.append(measure(label, [[args.binary, "lint", *extra, args.root]], args.runs))
 
     width = max(len(r[0]) for r in rows)
-    print(f"{'command':<{width}}  {'median s':>9}  {'x baseline':>10}  {'CPU s':>6}  "
+    print(f"{'command':<{width}}  {'median s':>9}  {'x dtc':>7}  {'x floor':>7}  {'CPU s':>6}  "
           f"{'peak RSS MiB':>12}")
-    for label, elapsed, cpu, peak in rows:
-        print(f"{label:<{width}}  {elapsed:9.3f}  {elapsed / dtc_time:10.3f}  {cpu:6.2f}  "
-              f"{peak / 1024:12.1f}")
+    for label, elapsed, cpu, peak, bounded in rows:
+        rss = ("<=" if bounded else "") + f"{peak / 1024:.1f}"
+        print(f"{label:<{width}}  {elapsed:9.3f}  {elapsed / dtc_time:7.3f}  "
+              f"{elapsed / floor_time:7.3f}  {cpu:6.2f}  {rss:>12}")
     print("load average during the runs: %.2f %.2f %.2f" % os.getloadavg())
+    if any(row[4] for row in rows):
+        print(f"<=: at most; wait4 reports this script's own peak RSS ({own_rss() / 1024:.1f} MiB) "
+              "for a child that uses less")
 
 
 if __name__ == "__main__":
