@@ -11,7 +11,8 @@ SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FORMAT   := $(SWIFT) format lint --strict --recursive Sources Tests Package.swift
 PYTHON   ?= python3
 # The fuzz target (Tests/Fuzz) is built with swiftc, not SwiftPM: libFuzzer and
-# ASan over DeviceTree and IOMMUPlan. Swift's backtracer trips ASan, so it is off.
+# ASan over DeviceTree, IOMMUPlan and Renderers. Swift's backtracer trips ASan,
+# so it is off.
 SWIFTC   ?= swiftc
 FUZZ_DIR := $(BUILD)/fuzz
 FUZZ     := $(FUZZ_DIR)/iommu-plan-fuzz
@@ -90,14 +91,21 @@ asan: deps
 	SWIFT_BACKTRACE=enable=no LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan.supp:print_suppressions=0 \
 	  $(SWIFT) test --sanitize=address --scratch-path $(BUILD)/asan
 
-$(FUZZ): $(wildcard Sources/DeviceTree/*.swift Sources/IOMMUPlan/*.swift Tests/Fuzz/*.swift) | deps
+# The modules have subfolders (Model/, Planner/, Report/, ...): every .swift
+# file below each one.
+FUZZ_SOURCES = $(shell find Sources/$(1) -name '*.swift' | LC_ALL=C sort)
+
+$(FUZZ): $(call FUZZ_SOURCES,DeviceTree) $(call FUZZ_SOURCES,IOMMUPlan) \
+         $(call FUZZ_SOURCES,Renderers) $(wildcard Tests/Fuzz/*.swift) | deps
 	@mkdir -p $(@D)
 	$(FUZZ_SWIFTC) -module-name DeviceTree -wmo -emit-module -emit-module-path $(@D)/DeviceTree.swiftmodule \
-	  -c Sources/DeviceTree/*.swift -o $(@D)/DeviceTree.o
+	  -c $(call FUZZ_SOURCES,DeviceTree) -o $(@D)/DeviceTree.o
 	$(FUZZ_SWIFTC) -module-name IOMMUPlan -wmo -emit-module -emit-module-path $(@D)/IOMMUPlan.swiftmodule \
-	  -c Sources/IOMMUPlan/*.swift -o $(@D)/IOMMUPlan.o
+	  -c $(call FUZZ_SOURCES,IOMMUPlan) -o $(@D)/IOMMUPlan.o
+	$(FUZZ_SWIFTC) -module-name Renderers -wmo -emit-module -emit-module-path $(@D)/Renderers.swiftmodule \
+	  -c $(call FUZZ_SOURCES,Renderers) -o $(@D)/Renderers.o
 	$(FUZZ_SWIFTC) -use-ld=lld -module-name IOMMUPlanFuzz -I Tests/Fuzz/CFuzz Tests/Fuzz/*.swift \
-	  $(@D)/DeviceTree.o $(@D)/IOMMUPlan.o -lfdt -o $@
+	  $(@D)/DeviceTree.o $(@D)/IOMMUPlan.o $(@D)/Renderers.o -lfdt -o $@
 
 fuzz-seeds: | deps
 	@mkdir -p $(FUZZ_DIR)/seeds

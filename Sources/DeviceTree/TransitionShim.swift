@@ -20,7 +20,11 @@ extension DeviceTree {
 
 extension PhandleIterator {
   public var property: Property {
-    Property(name: listName, bytes: list.flatMap { [UInt8($0 >> 24), UInt8(($0 >> 16) & 0xff), UInt8(($0 >> 8) & 0xff), UInt8($0 & 0xff)] })
+    Property(
+      name: listName,
+      bytes: list.flatMap {
+        [UInt8($0 >> 24), UInt8(($0 >> 16) & 0xff), UInt8(($0 >> 8) & 0xff), UInt8($0 & 0xff)]
+      })
   }
   public var argumentStart: Int { cell + 1 }
 }

@@ -1,6 +1,7 @@
 import DeviceTree
 import Foundation
 import IOMMUPlan
+import Renderers
 
 // Implementation notes
 //
@@ -48,7 +49,7 @@ enum FuzzTarget {
       if kernel == .newest {
         checkJSON(report)
       } else {
-        _ = JSONRenderer.render([report], asArray: false)
+        _ = JSONRenderer.render(report)
       }
     }
   }
@@ -96,7 +97,7 @@ enum FuzzTarget {
   }
 
   static func checkJSON(_ report: Report) {
-    let json = JSONRenderer.render([report], asArray: false)
+    let json = JSONRenderer.render(report)
     guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
     else {
       fatalError("invariant: JSON output does not parse")

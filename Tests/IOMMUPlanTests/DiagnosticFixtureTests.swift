@@ -23,10 +23,10 @@ import Testing
     let raised = report.diagnostics.filter { $0.code == code }
     #expect(
       raised.contains {
-        $0.path == expected.path && $0.property == expected.property
+        report.path(of: $0) == expected.path && $0.property == expected.property
           && $0.severity == code.defaultSeverity
       },
-      "\(name): wanted \(code.rawValue) at \(location(expected)), got \(describe(report.diagnostics))"
+      "\(name): wanted \(code.rawValue) at \(location(expected)), got \(describe(report.diagnostics, report))"
     )
   }
 
@@ -37,8 +37,9 @@ import Testing
     let wanted = try #require(cleanFixtures[name])
     for kernel in [KernelVersion(6, 1), KernelVersion(6, 12), .newest] {
       let report = try makeReport(name, kernel: kernel)
-      #expect(report.diagnostics.isEmpty, "\(name) on \(kernel): \(describe(report.diagnostics))")
-      #expect(report.links.map(summary) == wanted, "\(name) on \(kernel)")
+      #expect(
+        report.diagnostics.isEmpty, "\(name) on \(kernel): \(describe(report.diagnostics, report))")
+      #expect(summaries(report) == wanted, "\(name) on \(kernel)")
     }
   }
 
@@ -55,10 +56,10 @@ import Testing
     let report = try makeReport("duplicate_phandle.dts")
     let finding = try #require(single(report.diagnostics))
     #expect(finding.code == .duplicatePhandle)
-    #expect(finding.path == "/iommu@16000000")
+    #expect(report.path(of: finding) == "/iommu@16000000")
     #expect(finding.message.contains("also carried by /iommu@15000000"))
     // 0x10 was meant for iommu@16000000; the kernel resolves it to iommu@15000000.
-    #expect(report.links.map(summary) == ["/usb@a600000 iommus[0] -> /iommu@15000000 [0x740]"])
+    #expect(summaries(report) == ["/usb@a600000 iommus[0] -> /iommu@15000000 [0x740]"])
     #expect(try iommuNode("/iommu@15000000", in: report).binding == .generic)
     #expect(try iommuNode("/iommu@16000000", in: report).binding == .unused)
   }
@@ -69,7 +70,7 @@ import Testing
     #expect(finding.code == .partialCell)
     #expect(finding.message.contains("10 bytes"))
     #expect(finding.message.contains("the last 2 are ignored"))
-    #expect(report.links.map(summary) == ["/usb@a600000 iommus[0] -> /iommu@15000000 [0x740]"])
+    #expect(summaries(report) == ["/usb@a600000 iommus[0] -> /iommu@15000000 [0x740]"])
   }
 
   // MARK: - iommus
@@ -77,7 +78,7 @@ import Testing
   @Test func unknownIommusPhandleKeepsEarlierEntriesAndDropsLaterOnes() throws {
     let report = try makeReport("iommus_unknown_phandle.dts")
     #expect(
-      report.links.map(summary) == ["/video-codec@aa00000 iommus[0] -> /iommu@15000000 [0x2100]"])
+      summaries(report) == ["/video-codec@aa00000 iommus[0] -> /iommu@15000000 [0x2100]"])
     let finding = try #require(single(findings(report, .iommusUnknownPhandle)))
     #expect(finding.message.hasPrefix("entry 1: phandle 0xdead matches no node"))
     #expect(finding.message.contains("leaving 4 cells unread"))
@@ -85,16 +86,16 @@ import Testing
 
   @Test func targetWithoutIOMMUCellsEndsTheWalk() throws {
     let report = try makeReport("iommus_missing_cells.dts")
-    #expect(report.links.map(summary) == ["/ethernet@20000 iommus[0] -> /iommu@15000000 [0x120]"])
+    #expect(summaries(report) == ["/ethernet@20000 iommus[0] -> /iommu@15000000 [0x120]"])
     let finding = try #require(single(findings(report, .iommusMissingCells)))
     #expect(finding.message.hasPrefix("entry 1: target /tbu@15180000 has no #iommu-cells"))
     // The TBU is no IOMMU: it is neither linked nor inventoried.
-    #expect(report.iommus.map(\.path) == ["/iommu@15000000"])
+    #expect(report.iommus.map(report.path(of:)) == ["/iommu@15000000"])
   }
 
   @Test func overrunEntryIsNotLinkedButTheOneBeforeIs() throws {
     let report = try makeReport("iommus_entry_overrun.dts")
-    #expect(report.links.map(summary) == ["/mmc@8804000 iommus[0] -> /iommu@15000000 [0x160 0x0]"])
+    #expect(summaries(report) == ["/mmc@8804000 iommus[0] -> /iommu@15000000 [0x160 0x0]"])
     let finding = try #require(single(findings(report, .iommusEntryOverrun)))
     #expect(finding.message.hasPrefix("entry 1: /iommu@15000000 has #iommu-cells = 2"))
     #expect(finding.message.contains(" 1 cell"))
@@ -102,9 +103,9 @@ import Testing
 
   @Test func moreThanSixteenArgumentsAreClampedAndTheNextEntryStaysAligned() throws {
     let report = try makeReport("iommus_too_many_args.dts")
-    let links = report.links.filter { $0.consumerPath == "/dma-controller@4000000" }
+    let links = report.links.filter { report.consumerPath($0) == "/dma-controller@4000000" }
     #expect(links.map(\.index) == [0, 1])
-    #expect(links.map(\.arguments) == [Array(1...16), Array(101...116)])
+    #expect(links.map { Array($0.arguments) } == [Array(1...16), Array(101...116)])
     let messages = findings(report, .iommusTooManyArgs).map(\.message)
     #expect(messages.count == 2)
     #expect(messages.contains { $0.hasPrefix("entry 0 has 17 argument cells") })
@@ -113,7 +114,7 @@ import Testing
 
   @Test func linksStopAtAnEmptyEntry() throws {
     let report = try makeReport("iommus_entries_after_empty.dts")
-    #expect(report.links.map(summary) == ["/ufshc@1d84000 iommus[0] -> /iommu@15000000 [0x100]"])
+    #expect(summaries(report) == ["/ufshc@1d84000 iommus[0] -> /iommu@15000000 [0x100]"])
     let finding = try #require(single(report.diagnostics))
     #expect(finding.code == .iommusEntriesAfterEmpty)
     #expect(finding.message.hasPrefix("entry 1 is empty (phandle 0)"))
@@ -123,7 +124,7 @@ import Testing
   @Test func iommusBelowAPCIHostIsNeverRead() throws {
     let report = try makeReport("iommus_under_pci_host.dts")
     // Only the root complex's iommu-map links; the endpoint's iommus gives nothing.
-    #expect(report.links.map(summary) == ["/pcie@40000000 iommu-map[0] -> /iommu@2b400000 [0x0]"])
+    #expect(summaries(report) == ["/pcie@40000000 iommu-map[0] -> /iommu@2b400000 [0x0]"])
     #expect(report.links.first.flatMap(window) == "0x0+0x10000")
     let finding = try #require(single(report.diagnostics))
     #expect(finding.code == .iommusUnderPCIHost)
@@ -135,7 +136,7 @@ import Testing
     let report = try makeReport("iommu_disabled.dts")
     let finding = try #require(single(report.diagnostics))
     #expect(finding.code == .iommuDisabled)
-    #expect(finding.path == "/display-subsystem@ae00000")
+    #expect(report.path(of: finding) == "/display-subsystem@ae00000")
     #expect(finding.message.hasPrefix("entry 1 targets /iommu@3da0000 (status \"disabled\")"))
     #expect(finding.message.contains("gets no IOMMU"))
     #expect(finding.message.contains("dropping the 1 entr"))
@@ -162,7 +163,7 @@ import Testing
     #expect(oldFinding.message.contains("rejects the whole map"))
 
     let new = try makeReport("iommu_map_bad_length.dts")
-    #expect(new.links.map(summary) == ["/pcie@40000000 iommu-map[0] -> /iommu@2b400000 [0x0]"])
+    #expect(summaries(new) == ["/pcie@40000000 iommu-map[0] -> /iommu@2b400000 [0x0]"])
     #expect(new.links.first.flatMap(window) == "0x0+0x100")
     let newFinding = try #require(single(findings(new, .iommuMapBadLength)))
     #expect(newFinding.message.contains("entry 1 needs 4 cells"))
@@ -172,7 +173,7 @@ import Testing
   @Test func unknownMapPhandleLosesOneEntryBefore72AndStopsDecodingIn72() throws {
     let old = try makeReport("iommu_map_unknown_phandle.dts", kernel: KernelVersion(6, 12))
     #expect(
-      old.links.map(summary) == [
+      summaries(old) == [
         "/pcie@40000000 iommu-map[0] -> /iommu@2b400000 [0x0]",
         "/pcie@40000000 iommu-map[2] -> /iommu@2b400000 [0x200]",
       ])
@@ -180,7 +181,7 @@ import Testing
     #expect(oldFinding.message.hasPrefix("entry 1 (rid-base 0x100, length 0x100): phandle 0xdead"))
 
     let new = try makeReport("iommu_map_unknown_phandle.dts")
-    #expect(new.links.map(summary) == ["/pcie@40000000 iommu-map[0] -> /iommu@2b400000 [0x0]"])
+    #expect(summaries(new) == ["/pcie@40000000 iommu-map[0] -> /iommu@2b400000 [0x0]"])
     let newFinding = try #require(single(findings(new, .iommuMapUnknownPhandle)))
     #expect(newFinding.message.hasPrefix("entry 1: phandle 0xdead"))
   }
@@ -240,11 +241,11 @@ import Testing
     #expect(old.links.isEmpty)
     #expect(
       Set(old.diagnostics.map(\.code)) == [.iommuMapLayoutDiffers, .iommuMapBadLength],
-      "\(describe(old.diagnostics))")
+      "\(describe(old.diagnostics, old))")
 
     let new = try makeReport("iommu_map_layout_differs.dts")
     #expect(
-      new.links.map(summary) == [
+      summaries(new) == [
         "/pcie@1c00000 iommu-map[0] -> /iommu@15000000 [0x1c00 0x0]",
         "/pcie@1c00000 iommu-map[1] -> /iommu@15000000 [0x1c01 0x0]",
       ])
@@ -259,12 +260,12 @@ import Testing
     let old = try makeReport("iommu_map_legacy_quirk.dts", kernel: KernelVersion(6, 12))
     let new = try makeReport("iommu_map_legacy_quirk.dts")
     #expect(
-      new.links.map(summary) == [
+      summaries(new) == [
         "/pcie@1c00000 iommu-map[0] -> /iommu@15000000 [0x1c00]",
         "/pcie@1c00000 iommu-map[1] -> /iommu@15000000 [0x1c01]",
       ])
     #expect(new.links == old.links)
-    #expect(old.diagnostics.isEmpty, "\(describe(old.diagnostics))")
+    #expect(old.diagnostics.isEmpty, "\(describe(old.diagnostics, old))")
     // Both generations agree, so the only finding is the note.
     #expect(new.diagnostics.map(\.code) == [.iommuMapLegacyQuirk])
     #expect(new.worstSeverity == .note)
@@ -273,7 +274,7 @@ import Testing
   @Test func multiIDRangeHasNoLinkIn72ButOneBefore() throws {
     let new = try makeReport("iommu_map_multi_id_range.dts")
     #expect(
-      new.links.map(summary) == [
+      summaries(new) == [
         "/pcie@1c00000 iommu-map[1] -> /iommu@15000000 [0x1c08 0x0]",
         "/pcie@1c00000 iommu-map[2] -> /iommu@15000000 [0x1c09 0x0]",
         "/pcie@1c00000 iommu-map[3] -> /iommu@15000000 [0x1c0a 0x0]",
@@ -285,7 +286,7 @@ import Testing
     // Before 7.2 the first 4 cells are a fixed tuple: RIDs 0-6 -> stream ID 0x1c00.
     let old = try makeReport("iommu_map_multi_id_range.dts", kernel: KernelVersion(6, 12))
     let first = try #require(old.links.first { $0.index == 0 })
-    #expect(summary(first) == "/pcie@1c00000 iommu-map[0] -> /iommu@15000000 [0x1c00]")
+    #expect(summary(first, old) == "/pcie@1c00000 iommu-map[0] -> /iommu@15000000 [0x1c00]")
     #expect(window(first) == "0x0+0x7")
     #expect(findings(old, .iommuMapMultiIDRange).isEmpty)
   }
@@ -297,7 +298,7 @@ import Testing
     #expect(finding.message.hasPrefix("entry 0: /iommu@5000000 has #iommu-cells = 17"))
 
     let old = try makeReport("iommu_map_too_many_cells.dts", kernel: KernelVersion(6, 12))
-    #expect(old.links.map(summary) == ["/pcie@40000000 iommu-map[0] -> /iommu@5000000 [0x0]"])
+    #expect(summaries(old) == ["/pcie@40000000 iommu-map[0] -> /iommu@5000000 [0x0]"])
     #expect(findings(old, .iommuMapTooManyCells).isEmpty)
   }
 
@@ -320,7 +321,7 @@ import Testing
     #expect(finding.severity == .error)
     #expect(finding.message == "#iommu-cells = 2, but arm-smmu-v3 accepts 1")
     #expect(
-      report.links.map(summary) == [
+      summaries(report) == [
         "/dma-controller@2a100000 iommus[0] -> /iommu@2b400000 [0x50 0x0]"
       ]
     )
@@ -344,7 +345,7 @@ import Testing
     #expect(iommu.driver == nil)
     #expect(iommu.binding == .generic)
     #expect(
-      report.links.map(summary) == ["/dma-controller@4200000 iommus[0] -> /iommu@4100000 [0x7]"])
+      summaries(report) == ["/dma-controller@4200000 iommus[0] -> /iommu@4100000 [0x7]"])
   }
 
   // MARK: - Legacy mmu-masters
@@ -352,7 +353,7 @@ import Testing
   @Test func unknownMasterPhandleHidesEveryLaterMaster() throws {
     let report = try makeReport("mmu_masters_unknown_phandle.dts")
     #expect(
-      report.links.map(summary) == ["/ethernet@e0700000 mmu-masters[0] -> /iommu@e0a00000 [0x100]"])
+      summaries(report) == ["/ethernet@e0700000 mmu-masters[0] -> /iommu@e0a00000 [0x100]"])
     let finding = try #require(single(report.diagnostics))
     #expect(finding.code == .mmuMastersUnknownPhandle)
     #expect(finding.message.hasPrefix("entry 1: phandle 0xdead matches no node"))
@@ -361,7 +362,7 @@ import Testing
   @Test func masterWithoutStreamIDCellsHidesItselfAndLaterMasters() throws {
     let report = try makeReport("mmu_masters_missing_stream_id_cells.dts")
     #expect(
-      report.links.map(summary) == ["/ethernet@e0700000 mmu-masters[0] -> /iommu@e0a00000 [0x100]"])
+      summaries(report) == ["/ethernet@e0700000 mmu-masters[0] -> /iommu@e0a00000 [0x100]"])
     let finding = try #require(single(report.diagnostics))
     #expect(finding.code == .mmuMastersMissingStreamIDCells)
     #expect(finding.message.hasPrefix("entry 1: master /ethernet@e0900000 has no #stream-id-cells"))
@@ -370,7 +371,7 @@ import Testing
   @Test func overrunMasterEntryIsNotLinked() throws {
     let report = try makeReport("mmu_masters_entry_overrun.dts")
     #expect(
-      report.links.map(summary) == [
+      summaries(report) == [
         "/ethernet@e0700000 mmu-masters[0] -> /iommu@e0a00000 [0x100 0x101]"
       ])
     let finding = try #require(single(report.diagnostics))
@@ -386,7 +387,7 @@ import Testing
     #expect(finding.message.contains("also referenced by /crypto@e0100000"))
     #expect(try iommuNode("/iommu@e0a00000", in: report).binding == .mixed)
     #expect(
-      report.links.map(summary) == [
+      summaries(report) == [
         "/crypto@e0100000 iommus[0] -> /iommu@e0a00000 [0x400]",
         "/ethernet@e0700000 mmu-masters[0] -> /iommu@e0a00000 [0x100]",
       ])
@@ -407,13 +408,13 @@ import Testing
     let report = try variantReport(
       "mixed_smmu_bindings.dts", replacing: "#iommu-cells = <1>;",
       with: "#iommu-cells = <1>;\n\t\tstatus = \"disabled\";")
-    #expect(findings(report, .mixedSMMUBindings).isEmpty, "\(describe(report.diagnostics))")
+    #expect(findings(report, .mixedSMMUBindings).isEmpty, "\(describe(report.diagnostics, report))")
   }
 
   @Test func masterInTwoSMMUsKeepsBothLinks() throws {
     let report = try makeReport("master_in_two_smmus.dts")
     #expect(
-      report.links.map(summary) == [
+      summaries(report) == [
         "/sata@e0300000 mmu-masters[0] -> /iommu@e0200000 [0x0]",
         "/sata@e0300000 mmu-masters[0] -> /iommu@e0c00000 [0x10]",
       ])
@@ -430,7 +431,7 @@ import Testing
     let report = try makeReport("dependency_cycle.dts")
     let finding = try #require(single(report.diagnostics))
     #expect(finding.code == .dependencyCycle)
-    #expect(finding.path == "/iommu@3da0000")
+    #expect(report.path(of: finding) == "/iommu@3da0000")
     #expect(
       finding.message.hasPrefix("/iommu@3da0000 -> /iommu@15000000 -> /iommu@3da0000:"),
       "\(finding.message)")
@@ -464,8 +465,8 @@ import Testing
     let report = try variantReport(
       "dependency_cycle.dts", replacing: "iommus = <&apps_smmu 0x20>;",
       with: "iommus = <&apps_smmu 0x20>;\n\t\tstatus = \"disabled\";")
-    #expect(findings(report, .iommuDisabled).map(\.path) == ["/iommu@15000000"])
-    #expect(findings(report, .dependencyCycle).isEmpty, "\(describe(report.diagnostics))")
+    #expect(findings(report, .iommuDisabled).map(report.path(of:)) == ["/iommu@15000000"])
+    #expect(findings(report, .dependencyCycle).isEmpty, "\(describe(report.diagnostics, report))")
   }
 
   @Test func legacyMasterEdgeIsNoProbeDependency() throws {
@@ -492,7 +493,7 @@ import Testing
       """
     let report = Report(tree: try Fixtures.tree(source: source), inputPath: "x.dtb")
     #expect(report.links.count == 2)
-    #expect(findings(report, .dependencyCycle).isEmpty, "\(describe(report.diagnostics))")
+    #expect(findings(report, .dependencyCycle).isEmpty, "\(describe(report.diagnostics, report))")
   }
 
   @Test func partialCellMapIsRejectedWholeBy72() throws {
@@ -589,7 +590,7 @@ private func findings(_ report: Report, _ code: DiagnosticCode) -> [Diagnostic] 
 }
 
 private func iommuNode(_ path: String, in report: Report) throws -> IOMMU {
-  try #require(report.iommus.first { $0.path == path })
+  try #require(report.iommus.first { report.path(of: $0) == path })
 }
 
 private func single<T>(_ items: [T]) -> T? {
@@ -609,21 +610,28 @@ private func window(_ link: Link) -> String? {
 
 /// One line per link, e.g. `/usb@a600000 iommus[0] -> /iommu@15000000 [0x740]`, with the ID
 /// window when it has a mask.
-private func summary(_ link: Link) -> String {
+private func summary(_ link: Link, _ report: Report) -> String {
   let text =
-    "\(link.consumerPath) \(link.property.rawValue)[\(link.index)] -> \(link.supplierPath) "
-    + "[\(hex(link.arguments))]"
+    "\(report.consumerPath(link)) \(link.property.rawValue)[\(link.index)] -> "
+    + "\(report.supplierPath(link)) [\(hex(Array(link.arguments)))]"
   guard let window = window(link), link.range?.mask != nil else { return text }
   return text + " rids " + window
+}
+
+/// Every link of the report, as `summary` gives it.
+private func summaries(_ report: Report) -> [String] {
+  report.links.map { summary($0, report) }
 }
 
 private func location(_ expectation: Expectation) -> String {
   "\(expectation.path ?? "<file>"):\(expectation.property ?? "-")"
 }
 
-private func describe(_ diagnostics: [Diagnostic]) -> String {
+private func describe(_ diagnostics: [Diagnostic], _ report: Report) -> String {
   diagnostics.isEmpty
     ? "no findings"
-    : diagnostics.map { "\($0.code.rawValue) at \($0.path ?? "<file>"):\($0.property ?? "-")" }
-      .joined(separator: "; ")
+    : diagnostics.map {
+      "\($0.code.rawValue) at \(report.path(of: $0) ?? "<file>"):\($0.property ?? "-")"
+    }
+    .joined(separator: "; ")
 }

@@ -1,6 +1,7 @@
 import DeviceTree
 import Foundation
 import IOMMUPlan
+import Renderers
 import TestSupport
 import Testing
 
@@ -43,7 +44,7 @@ import Testing
       let lines = TextRenderer.render(report).split(separator: "\n")
       #expect(lines.allSatisfy { printable(String($0)) == String($0) })
       #expect(lines.filter { $0.hasPrefix("  \(name): ") }.count == report.diagnostics.count)
-      let json = JSONRenderer.render([report], asArray: false)
+      let json = JSONRenderer.render(report)
       #expect(try JSONSerialization.jsonObject(with: Data(json.utf8)) is [String: Any])
     }
   }

@@ -1,6 +1,7 @@
 import DeviceTree
 import Foundation
 import IOMMUPlan
+import Renderers
 import TestSupport
 import Testing
 
@@ -138,9 +139,9 @@ import Testing
         dev@4 { iommus = <5 0x10>; };
       };
       """)
-    #expect(report.links.map(\.supplierPath) == ["/iommu@1"])
+    #expect(report.links.map(report.supplierPath) == ["/iommu@1"])
     let duplicates = report.diagnostics.filter { $0.code == .duplicatePhandle }
-    #expect(duplicates.map(\.path) == ["/iommu@2", "/iommu@3"])
+    #expect(duplicates.map(report.path(of:)) == ["/iommu@2", "/iommu@3"])
     #expect(duplicates.allSatisfy { $0.message.contains("also carried by /iommu@1") })
   }
 
@@ -156,7 +157,7 @@ import Testing
       };
       """)
     #expect(report.links.map(\.arguments) == [[0xffff_ffff, 0xffff_ffff], [0xffff_fffe, 0]])
-    let json = JSONRenderer.render([report], asArray: false)
+    let json = JSONRenderer.render(report)
     #expect(json.contains("\"args\": [4294967295, 4294967295]"))
     #expect(TextRenderer.render(report).contains("<0xffffffff 0xffffffff>"))
   }
@@ -197,7 +198,7 @@ import Testing
   func maskEdges(mask: String, shown: String) throws {
     let report = try report(Self.wrappingMap.replacingOccurrences(of: "MASK", with: mask))
     #expect(TextRenderer.render(report).contains(shown))
-    _ = JSONRenderer.render([report], asArray: false)
+    _ = JSONRenderer.render(report)
   }
 
   // MARK: - Output that stays one line per finding

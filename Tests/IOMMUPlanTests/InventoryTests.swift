@@ -10,12 +10,12 @@ import Testing
   init() throws { report = Report(tree: try Fixtures.tree("inventory.dts"), inputPath: "i.dtb") }
 
   func iommu(_ path: String) throws -> IOMMU {
-    try #require(report.iommus.first { $0.path == path })
+    try #require(report.iommus.first { report.path(of: $0) == path })
   }
 
   @Test func inventoryHoldsSuppliersCellsLegacyAndDriverMatches() {
     #expect(
-      report.iommus.map(\.path) == [
+      report.iommus.map(report.path(of:)) == [
         "/iommu@1000", "/iommu@2000", "/iommu@3000", "/virtio@5000",
       ])
   }
@@ -41,7 +41,8 @@ import Testing
 
   @Test func linksOfEachBinding() {
     let summary = report.links.map {
-      "\($0.consumerPath) \($0.property.rawValue)[\($0.index)] -> \($0.supplierPath) \($0.arguments)"
+      "\(report.consumerPath($0)) \($0.property.rawValue)[\($0.index)] -> "
+        + "\(report.supplierPath($0)) \(Array($0.arguments))"
     }
     #expect(
       summary == [
@@ -153,7 +154,7 @@ import Testing
   @Test func anIOMMUWhoseOwnRIDIsMappedToItselfIsACycle() throws {
     let report = Report(tree: try Fixtures.tree("pci-iommu-own-rid.dts"), inputPath: "p.dtb")
     let cycle = try #require(report.diagnostics.first { $0.code == .dependencyCycle })
-    #expect(cycle.path == "/pcie@10000000/iommu@1,0")
+    #expect(report.path(of: cycle) == "/pcie@10000000/iommu@1,0")
     #expect(cycle.message.contains("its own RID 0x8 is mapped by /pcie@10000000 iommu-map entry 0"))
     #expect(cycle.message.hasSuffix("it would wait for itself"))
   }

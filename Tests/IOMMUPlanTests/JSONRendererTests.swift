@@ -3,6 +3,8 @@ import IOMMUPlan
 import TestSupport
 import Testing
 
+@testable import Renderers
+
 @Suite struct JSONRendererTests {
   @Test func nullableFieldsArePresentAsNull() throws {
     let tree = try Fixtures.tree(
@@ -13,7 +15,7 @@ import Testing
           pcie { iommu-map = <0 1 0 0x100>; };
         };
         """)
-    let json = JSONRenderer.render([Report(tree: tree, inputPath: "x.dtb")], asArray: false)
+    let json = JSONRenderer.render(Report(tree: tree, inputPath: "x.dtb"))
     let object = try #require(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
     let input = try #require(object["input"] as? [String: Any])
     #expect(input["model"] is NSNull)
@@ -31,7 +33,7 @@ import Testing
     let reports = [
       Report(tree: tree, inputPath: "a/b.dtb"), Report(tree: tree, inputPath: "c.dtb"),
     ]
-    let json = JSONRenderer.render(reports, asArray: true)
+    let json = JSONRenderer.render(reports.map(FileReport.init))
     #expect(json.contains("\"path\": \"a/b.dtb\""))
     #expect(json.contains("\"model\": \"a \\\"quoted\\\" model\""))
     let array = try #require(
@@ -40,7 +42,8 @@ import Testing
   }
 
   @Test func escapesControlCharacters() {
-    let value = JSONValue.string("tab\there\u{1}")
-    #expect(value.serialized() == "\"tab\\there\\u0001\"")
+    var output = TextOutput()
+    JSONWriter.write(to: &output) { $0.string("tab\there\u{1}") }
+    #expect(output.text == "\"tab\\there\\u0001\"")
   }
 }

@@ -1,11 +1,12 @@
+import DeviceTree
 import IOMMUPlan
 import Testing
 
 /// `--disable`, `--enable`, `--strict` and `--fail-on`.
 @Suite struct LintPolicyTests {
-  static let warning = Diagnostic(.iommuDisabled, path: "/a", property: "iommus", "w")
-  static let note = Diagnostic(.iommuUnknownDriver, path: "/b", property: "compatible", "n")
-  static let error = Diagnostic(.dependencyCycle, path: "/c", property: nil, "e")
+  static let warning = Diagnostic(.iommuDisabled, node: NodeID(1), property: "iommus", "w")
+  static let note = Diagnostic(.iommuUnknownDriver, node: NodeID(2), property: "compatible", "n")
+  static let error = Diagnostic(.dependencyCycle, node: NodeID(3), property: nil, "e")
 
   @Test func everyCodeIsOnByDefaultAndSeveritiesAreKept() {
     let policy = LintPolicy()

@@ -1,6 +1,7 @@
 import DeviceTree
 import Foundation
 import IOMMUPlan
+import Renderers
 import TestSupport
 import Testing
 
@@ -27,7 +28,7 @@ import Testing
     let names = try Fixtures.sampleNames()
     let linted = Linter.run(names.map { Fixtures.samples.appendingPathComponent($0).path })
     let named = zip(names, linted).map { name, file in
-      LintedFile(path: "dts-samples/" + name, outcome: file.outcome)
+      FileReport(path: "dts-samples/" + name, kernel: file.kernel, outcome: file.outcome)
     }
     let result = LintResult(named, policy: LintPolicy())
     let block =

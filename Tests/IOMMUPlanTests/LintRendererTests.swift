@@ -1,6 +1,7 @@
 import DeviceTree
 import Foundation
 import IOMMUPlan
+import Renderers
 import TestSupport
 import Testing
 
@@ -12,18 +13,18 @@ import Testing
     .appendingPathComponent("Golden")
 
   /// Files as a directory walk would name them.
-  static func linted() throws -> [LintedFile] {
+  static func linted() throws -> [FileReport] {
     var files = try [
       ("boards/iommu_disabled.dtb", "iommu_disabled.dts"),
       ("boards/too many args.dtb", "iommus_too_many_args.dts"),
       ("boards/clean.dtb", "clean-rockchip-iommu.dts"),
       ("boards/z,cycle.dtb", "dependency_cycle.dts"),
     ].map { name, fixture in
-      LintedFile(
+      FileReport(
         path: name, outcome: .report(Report(tree: try Fixtures.tree(fixture), inputPath: name)))
     }
     files.append(
-      LintedFile(
+      FileReport(
         path: "boards/broken.dtb",
         outcome: .unreadable("bad magic 0x7f454c46 (expected 0xd00dfeed)"))
     )
@@ -40,8 +41,8 @@ import Testing
   /// one new.
   static func baselineResult() throws -> LintResult {
     var counts = try result().baseline.counts
-    counts = counts.filter { $0.key.code != "dependency_cycle" }
-    counts[BaselineKey(file: "boards/clean.dtb", path: "/vpu@ff650000", code: "iommu_disabled")] = 1
+    counts = counts.filter { $0.key.code != .dependencyCycle }
+    counts[BaselineKey(file: "boards/clean.dtb", path: "/vpu@ff650000", code: .iommuDisabled)] = 1
     return try result(baseline: Baseline(counts: counts))
   }
 
@@ -91,7 +92,7 @@ import Testing
       """
     let report = Report(tree: try Fixtures.tree(source: source), inputPath: "a,b:c%.dtb")
     let result = LintResult(
-      [LintedFile(path: "a,b:c%.dtb", outcome: .report(report))], policy: LintPolicy())
+      [FileReport(path: "a,b:c%.dtb", outcome: .report(report))], policy: LintPolicy())
     let line = try #require(GitHubRenderer.render(result).split(separator: "\n").first)
     #expect(line.hasPrefix("::warning file=a%2Cb%3Ac%25.dtb,title=iommu-plan [iommu_disabled]::"))
     #expect(line.contains("(status \"off%25%0D%0Ax\")"))
@@ -151,7 +152,7 @@ import Testing
         """
       let report = Report(tree: try Fixtures.tree(source: source), inputPath: "a.dtb")
       let result = LintResult(
-        [LintedFile(path: "a.dtb", outcome: .report(report))], policy: LintPolicy())
+        [FileReport(path: "a.dtb", outcome: .report(report))], policy: LintPolicy())
       return try SARIFLog(SARIFRenderer.render(result, toolVersion: "0")).results.map {
         String(describing: $0["partialFingerprints"] ?? "")
       }

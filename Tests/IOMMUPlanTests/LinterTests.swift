@@ -1,6 +1,7 @@
 import DeviceTree
 import Foundation
 import IOMMUPlan
+import Renderers
 import Synchronization
 import TestSupport
 import Testing
@@ -27,8 +28,8 @@ import Testing
     #expect(parallel.map(\.path) == files)
     #expect(finished.load(ordering: .relaxed) == files.count)
     #expect(parallel[5].failure == "no such file")
-    let render = { (linted: [LintedFile]) in
-      JSONRenderer.render(linted.compactMap(\.report), asArray: true)
+    let render = { (linted: [FileReport]) in
+      JSONRenderer.render(linted.compactMap(\.report).map(FileReport.init))
     }
     #expect(render(serial) == render(parallel))
   }

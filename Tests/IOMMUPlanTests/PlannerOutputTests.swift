@@ -1,5 +1,7 @@
+import DeviceTree
 import Foundation
 import IOMMUPlan
+import Renderers
 import TestSupport
 import Testing
 
@@ -9,15 +11,18 @@ import Testing
   // MARK: - explain
 
   @Test func explainWalksFromTheEntryThroughTheDriverAndSuppliersToTheOutcome() throws {
-    let (tree, build, report) = try PlanFixture.plan("plan-supplier-clock.dts")
-    let text = try #require(
-      Explanation.render(tree: tree, report: report, build: build, device: "/usb@a600000"))
+    let text = try #require(try PlanFixture.explain("plan-supplier-clock.dts", "/usb@a600000"))
     let steps = [
       "/usb@a600000 on kernel 7.2 (modules on, deferred_probe_timeout 10 s)",
-      "1. iommus[0] -> /iommu@15000000 <0x740 0x0>",
-      "2. driver arm-smmu: CONFIG_ARM_SMMU module (flag)",
+      "1. iommus: 1 entry read",
+      "-> /iommu@15000000: iommus[0] <0x740 0x0>",
+      "rule: of_iommu_configure_dev walks iommus in order",
+      "2. /iommu@15000000 (apps_smmu): driver arm-smmu, CONFIG_ARM_SMMU module (flag)",
+      "rule: a modular IOMMU registers only when its module loads",
       "3. /iommu@15000000 needs /clock-controller@100000 through clocks (gcc_sdm845: module)",
+      "rule: fw_devlink makes each of these a mandatory supplier link",
       "4. outcome: deferred: defers until arm_smmu, gcc_sdm845 load",
+      "rule: the device stays on the deferred list",
       "to change it: put arm_smmu, gcc_sdm845 in the initramfs",
     ]
     var rest = Substring(text)
@@ -29,48 +34,80 @@ import Testing
   }
 
   @Test func explainStopsTheWalkAtADisabledIOMMU() throws {
-    let (tree, build, report) = try PlanFixture.plan("plan-no-iommu-walk-order.dts")
     let text = try #require(
-      Explanation.render(tree: tree, report: report, build: build, device: "/gpu@2d000000"))
-    #expect(text.contains("1. iommus[0] -> /iommu@2b400000 <0x10>"))
-    #expect(text.contains("2. driver arm-smmu-v3: CONFIG_ARM_SMMU_V3 module (flag)"))
-    #expect(text.contains("3. iommus[1] -> /iommu@2b500000 <0x20>"))
-    #expect(text.contains("4. /iommu@2b500000 is disabled (status \"disabled\")"))
-    #expect(text.contains("5. outcome: no_iommu: waits for arm_smmu_v3, then iommus[1]"))
+      try PlanFixture.explain("plan-no-iommu-walk-order.dts", "/gpu@2d000000"))
+    #expect(text.contains("1. iommus: 2 entries read\n"))
+    #expect(text.contains("-> /iommu@2b400000: iommus[0] <0x10>\n"))
+    #expect(text.contains("-> /iommu@2b500000: iommus[1] <0x20>\n"))
+    #expect(
+      text.contains(
+        "2. /iommu@2b400000 (smmu_a): driver arm-smmu-v3, CONFIG_ARM_SMMU_V3 module (flag)"))
+    #expect(text.contains("3. /iommu@2b500000 (smmu_b) is disabled (status \"disabled\")"))
+    #expect(text.contains("rule: of_iommu_xlate refuses an unavailable IOMMU; the walk ends"))
+    #expect(text.contains("4. outcome: no_iommu: waits for arm_smmu_v3, then iommus[1]"))
+    #expect(!text.contains("5. "))
   }
 
   @Test func explainNamesALegacyMastersSMMU() throws {
-    let (tree, build, report) = try PlanFixture.plan("plan-legacy.dts")
-    let text = try #require(
-      Explanation.render(tree: tree, report: report, build: build, device: "/ethernet@e0700000"))
-    #expect(text.contains("mmu-masters[0] -> /iommu@e0a00000"))
-    #expect(text.contains("driver arm-smmu: CONFIG_ARM_SMMU builtin (flag)"))
+    let text = try #require(try PlanFixture.explain("plan-legacy.dts", "/ethernet@e0700000"))
+    #expect(text.contains("-> /iommu@e0a00000: mmu-masters[0]"))
+    #expect(text.contains("driver arm-smmu, CONFIG_ARM_SMMU builtin (flag)"), "\(text)")
     #expect(text.contains("outcome: legacy: attached with an identity"))
   }
 
   @Test func explainFindsADeviceByLabel() throws {
-    let (tree, build, report) = try PlanFixture.plan("plan-boot-ufs.dts")
-    let text = try #require(
-      Explanation.render(tree: tree, report: report, build: build, device: "ufs_mem_hc"))
+    let text = try #require(try PlanFixture.explain("plan-boot-ufs.dts", "ufs_mem_hc"))
     #expect(text.hasPrefix("/ufshc@1d84000 on kernel 7.2"))
     #expect(text.contains("outcome: deferred"))
   }
 
   @Test func explainSaysWhenANodeIsNoConsumer() throws {
-    let (tree, build, report) = try PlanFixture.plan("plan-supplier-clock.dts")
     let clock = try #require(
-      Explanation.render(
-        tree: tree, report: report, build: build, device: "/clock-controller@100000"))
+      try PlanFixture.explain("plan-supplier-clock.dts", "/clock-controller@100000"))
     #expect(clock.contains("not a consumer: it has no iommus, no iommu-map and is no mmu-masters"))
     #expect(!clock.contains("outcome:"))
-    #expect(
-      Explanation.render(tree: tree, report: report, build: build, device: "/no-such@0") == nil)
+    #expect(try PlanFixture.explain("plan-supplier-clock.dts", "/no-such@0") == nil)
 
-    let (tree2, build2, report2) = try PlanFixture.plan("plan-consumers.dts")
-    let disabled = try #require(
-      Explanation.render(tree: tree2, report: report2, build: build2, device: "/usb@50000000"))
+    let disabled = try #require(try PlanFixture.explain("plan-consumers.dts", "/usb@50000000"))
     #expect(disabled.contains("not a consumer"))
-    #expect(disabled.contains("the node is disabled"))
+    #expect(disabled.contains("it is disabled"))
+    #expect(!disabled.contains("outcome:"))
+
+    // The roles behind the words.
+    let roles = try PlanFixture.plan(
+      "plan-consumers.dts",
+      explain: ["/usb@50000000", "/pcie@40000000/wifi@0,0", "/pcie@40000000", "/no-such@0"]
+    ).report
+    #expect(
+      roles.explanations.map(\.name) == [
+        "/usb@50000000", "/pcie@40000000/wifi@0,0", "/pcie@40000000", "/no-such@0",
+      ])
+    #expect(roles.explanations[0].role == .disabled)
+    let host = try #require(roles.explanations[2].node)
+    #expect(roles.explanations[1].role == .iommusUnderPCIHost(host: host))
+    #expect(roles.explanations[2].role == .consumer)
+    #expect(roles.explanations[3].node == nil)
+    let clockRole = try PlanFixture.plan(
+      "plan-supplier-clock.dts", explain: ["/clock-controller@100000"]
+    ).report.explanations.first?.role
+    #expect(clockRole == .notReferenced)
+  }
+
+  /// The root complex of the SDM845-like board: its map is summarised per
+  /// IOMMU as ranges, so the whole chain fits one screen.
+  @Test func explainOfARootComplexFitsOneScreen() throws {
+    let tree = try DeviceTree(
+      blob: Fixtures.blob(dts: Fixtures.samples.appendingPathComponent("qcom-sdm845-like.dts")))
+    let report = Report(
+      tree: tree, inputPath: "qcom-sdm845-like.dtb", build: KernelBuild(),
+      request: PlanRequest(explain: ["/soc@0/pci@1c00000"]))
+    let explanation = try #require(report.explanations.first)
+    #expect(explanation.role == .consumer)
+    let text = ExplanationRenderer.render(explanation, report)
+    let lines = text.split(separator: "\n")
+    #expect(lines.first?.hasPrefix("/soc@0/pci@1c00000 on kernel ") == true)
+    #expect(lines.contains { $0.contains("outcome: ") })
+    #expect(lines.count <= 25, "\(lines.count) lines:\n\(text)")
   }
 
   // MARK: - Graphviz
@@ -112,11 +149,12 @@ import Testing
     let iommuNodes = lines.filter { $0.contains("{{") }
     #expect(iommuNodes.count == report.iommus.count)
     for iommu in report.iommus {
-      #expect(iommuNodes.contains { $0.contains("\"\(iommu.path)") }, "\(iommu.path)")
+      let path = report.path(of: iommu)
+      #expect(iommuNodes.contains { $0.contains("\"\(path)") }, "\(path)")
     }
     let consumerNodes = lines.filter { $0.contains("\"]:::") }
     #expect(consumerNodes.count == report.plan.consumers.count)
-    for consumer in report.plan.consumers {
+    for consumer in report.consumerViews {
       let line =
         "[\"\(consumer.device) \(consumer.outcome.rawValue)\"]:::\(consumer.outcome.rawValue)"
       #expect(consumerNodes.contains { $0.hasSuffix(line) }, "\(line)")
@@ -166,7 +204,7 @@ import Testing
     let report = try PlanFixture.report("plan-supplier-clock.dts")
     let object = try #require(
       try JSONSerialization.jsonObject(
-        with: Data(JSONRenderer.render([report], asArray: false).utf8))
+        with: Data(JSONRenderer.render(report).utf8))
         as? [String: Any])
     let plan = try #require(object["plan"] as? [String: Any])
     let assumptions = try #require(plan["assumptions"] as? [String: Any])
@@ -203,7 +241,7 @@ import Testing
     let report = try PlanFixture.report("plan-boot-ufs.dts", build: build)
     let object = try #require(
       try JSONSerialization.jsonObject(
-        with: Data(JSONRenderer.render([report], asArray: false).utf8))
+        with: Data(JSONRenderer.render(report).utf8))
         as? [String: Any])
     let plan = try #require(object["plan"] as? [String: Any])
     let boot = try #require(plan["boot_modules"] as? [[String: Any]])

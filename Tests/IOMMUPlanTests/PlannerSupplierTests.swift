@@ -68,10 +68,8 @@ import Testing
   }
 
   @Test func aRegulatorWithoutCompatibleIsServedByThePMICAboveIt() throws {
-    let (tree, build, report) = try PlanFixture.plan("plan-supplier-regulator.dts")
     let text = try #require(
-      Explanation.render(
-        tree: tree, report: report, build: build, device: "/display-subsystem@ae00000"))
+      try PlanFixture.explain("plan-supplier-regulator.dts", "/display-subsystem@ae00000"))
     #expect(
       text.contains(
         "/iommu@15000000 needs /pm8150-regulators through vdd-supply (qcom_rpmh_regulator: module)")

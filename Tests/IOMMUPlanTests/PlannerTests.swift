@@ -1,6 +1,7 @@
 import DeviceTree
 import Foundation
 import IOMMUPlan
+import Renderers
 import TestSupport
 import Testing
 
@@ -32,12 +33,26 @@ enum PlanFixture {
   }
 
   /// The tree, the build and the report, for `explain` and the renderers.
-  static func plan(_ name: String, build tokens: String? = nil, kernel: KernelVersion = .newest)
-    throws -> (tree: DeviceTree, build: KernelBuild, report: Report)
-  {
-    let (build, request) = FixtureBuild.parse(try source(name, build: tokens), kernel: kernel)
+  static func plan(
+    _ name: String, build tokens: String? = nil, kernel: KernelVersion = .newest,
+    explain: [String] = []
+  ) throws -> (tree: DeviceTree, build: KernelBuild, report: Report) {
+    let (build, parsed) = FixtureBuild.parse(try source(name, build: tokens), kernel: kernel)
+    var request = parsed
+    request.explain = explain
     let tree = try DeviceTree(blob: Fixtures.blob(dts: Fixtures.url(name)))
     return (tree, build, Report(tree: tree, inputPath: name, build: build, request: request))
+  }
+
+  /// `explain`'s text for `device` (a path or a label) on the fixture's build; nil when the
+  /// name matches no node.
+  static func explain(_ name: String, _ device: String, build tokens: String? = nil) throws
+    -> String?
+  {
+    let report = try plan(name, build: tokens, explain: [device]).report
+    let explanation = try #require(report.explanations.first)
+    guard explanation.node != nil else { return nil }
+    return ExplanationRenderer.render(explanation, report)
   }
 
   static func report(_ name: String, build tokens: String? = nil, kernel: KernelVersion = .newest)
@@ -50,21 +65,23 @@ enum PlanFixture {
   static func consumer(
     _ report: Report, _ device: String, _ property: LinkProperty = .iommus,
     sourceLocation: SourceLocation = #_sourceLocation
-  ) throws -> Plan.Consumer {
+  ) throws -> ConsumerView {
     try #require(
-      report.plan.consumers.first { $0.device == device && $0.property == property },
-      "no \(property.rawValue) consumer \(device) among \(report.plan.consumers.map(\.device))",
+      report.consumerViews.first { $0.device == device && $0.property == property },
+      "no \(property.rawValue) consumer \(device) among \(report.consumerViews.map(\.device))",
       sourceLocation: sourceLocation)
   }
 
   /// `waits_for` as "IOMMU module" lines.
-  static func waits(_ consumer: Plan.Consumer) -> [String] {
+  static func waits(_ consumer: ConsumerView) -> [String] {
     consumer.waitsFor.map { "\($0.iommu) \($0.module ?? "-")" }
   }
 
   /// Findings with `code`, as "path:property" (`-` for none).
   static func findings(_ report: Report, _ code: DiagnosticCode) -> [String] {
-    report.diagnostics.filter { $0.code == code }.map { "\($0.path ?? "-"):\($0.property ?? "-")" }
+    report.diagnostics.filter { $0.code == code }.map {
+      "\(report.path(of: $0) ?? "-"):\($0.property ?? "-")"
+    }
   }
 
   static func messages(_ report: Report, _ code: DiagnosticCode) -> [String] {
@@ -92,17 +109,17 @@ enum PlanFixture {
 
   @Test func disabledNodesAndNodesUnderADisabledBusAreNotConsumers() throws {
     let report = try PlanFixture.report("plan-consumers.dts")
-    let devices = report.plan.consumers.map(\.device)
+    let devices = report.consumerViews.map(\.device)
     #expect(!devices.contains("/usb@50000000"))
     #expect(!devices.contains("/bus@60000000/mmc@60001000"))
     // The links are still read (the JSON lists them); the planner leaves them out.
-    #expect(report.links.contains { $0.consumerPath == "/usb@50000000" })
+    #expect(report.links.contains { report.consumerPath($0) == "/usb@50000000" })
   }
 
   @Test func aRootComplexWithIommusAndIommuMapIsTwoConsumers() throws {
     let report = try PlanFixture.report("plan-consumers.dts")
     #expect(
-      report.plan.consumers.map { "\($0.device) \($0.property.rawValue)" } == [
+      report.consumerViews.map { "\($0.device) \($0.property.rawValue)" } == [
         "/pcie@40000000 iommu-map", "/pcie@40000000 iommus",
       ])
     let own = try PlanFixture.consumer(report, "/pcie@40000000", .iommus)
@@ -115,14 +132,14 @@ enum PlanFixture {
 
   @Test func aPCIEndpointIsConfiguredThroughTheRootComplexOnly() throws {
     let report = try PlanFixture.report("plan-consumers.dts")
-    #expect(!report.plan.consumers.contains { $0.device == "/pcie@40000000/wifi@0,0" })
+    #expect(!report.consumerViews.contains { $0.device == "/pcie@40000000/wifi@0,0" })
     #expect(
       PlanFixture.findings(report, .iommusUnderPCIHost) == ["/pcie@40000000/wifi@0,0:iommus"])
   }
 
   @Test func consumersAreSortedByDevicePath() throws {
     for name in try PlanFixture.all() {
-      let devices = try PlanFixture.report(name).plan.consumers.map(\.device)
+      let devices = try PlanFixture.report(name).consumerViews.map(\.device)
       #expect(devices == devices.sorted(), "\(name)")
     }
   }
@@ -232,8 +249,8 @@ enum PlanFixture {
       defaults.plan.assumptions.drivers.map { "\($0.module) \($0.mode) \($0.source)" } == [
         "arm_smmu module default"
       ])
-    #expect(defaults.plan.assumptions.notes.contains { $0.contains("assumed modules") })
-    #expect(!configured.plan.assumptions.notes.contains { $0.contains("assumed modules") })
+    #expect(defaults.notes.contains { $0.contains("assumed modules") })
+    #expect(!configured.notes.contains { $0.contains("assumed modules") })
   }
 
   // MARK: - The fixtures
@@ -254,8 +271,7 @@ enum PlanFixture {
       let first = try PlanFixture.report(name)
       let second = try PlanFixture.report(name)
       #expect(
-        JSONRenderer.render([first], asArray: false)
-          == JSONRenderer.render([second], asArray: false), "\(name)")
+        JSONRenderer.render(first) == JSONRenderer.render(second), "\(name)")
     }
   }
 }

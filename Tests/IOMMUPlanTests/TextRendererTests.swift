@@ -1,4 +1,5 @@
 import IOMMUPlan
+import Renderers
 import TestSupport
 import Testing
 

@@ -4,6 +4,8 @@ import IOMMUPlan
 import TestSupport
 import Testing
 
+@testable import Renderers
+
 /// `iommu-plan diff`: matching by node path, what counts as a change, and the
 /// two formats.
 @Suite struct TopologyDiffTests {
@@ -40,8 +42,15 @@ import Testing
 
   static func diff(_ old: String, _ new: String) throws -> TopologyDiff {
     TopologyDiff(
-      old: try Fixtures.tree(source: old), oldPath: "old.dtb",
-      new: try Fixtures.tree(source: new), newPath: "new.dtb")
+      old: Report(tree: try Fixtures.tree(source: old), inputPath: "old.dtb"),
+      new: Report(tree: try Fixtures.tree(source: new), inputPath: "new.dtb"))
+  }
+
+  /// A changed link's consumer path, read in the report the link comes from
+  /// (the new one unless it was removed).
+  static func consumerPath(_ change: TopologyDiff.LinkChange, _ diff: TopologyDiff) -> String {
+    if let link = change.new { return diff.new.consumerPath(link) }
+    return change.old.map(diff.old.consumerPath) ?? ""
   }
 
   @Test func aTreeAgainstItselfWithRenumberedPhandlesIsNoDifference() throws {
@@ -83,7 +92,9 @@ import Testing
     }
     let diff = try Self.diff(Self.board(), edited)
     let lines = diff.links.map {
-      "\($0.change) \($0.link.consumerPath) \($0.link.property.rawValue)[\($0.link.index)]"
+      let link = $0.new ?? $0.old
+      return "\($0.change) \(Self.consumerPath($0, diff)) "
+        + "\(link?.property.rawValue ?? "")[\(link?.index ?? -1)]"
     }
     #expect(
       lines == [
@@ -93,7 +104,7 @@ import Testing
         "changed /usb@a600000 iommus[0]",
         "removed /video@aa00000 iommus[1]",
       ])
-    let usb = try #require(diff.links.first { $0.link.consumerPath == "/usb@a600000" })
+    let usb = try #require(diff.links.first { Self.consumerPath($0, diff) == "/usb@a600000" })
     #expect(usb.old?.arguments == [0x740, 0] && usb.new?.arguments == [0x741, 0])
     #expect(diff.iommus.isEmpty && diff.devices.isEmpty)
   }
@@ -110,7 +121,10 @@ import Testing
     }
     let diff = try Self.diff(Self.board(), edited)
     #expect(
-      diff.iommus.map { "\($0.change) \($0.path): \($0.details.joined(separator: "; "))" } == [
+      diff.iommus.map {
+        "\($0.change) \($0.path): "
+          + $0.differences.map(DiffTextRenderer.describe).joined(separator: "; ")
+      } == [
         #"changed /iommu@15000000: compatible "qcom,sdm845-smmu-500", "arm,mmu-500" -> "arm,mmu-500""#,
         #"changed /iommu@5040000: status absent -> "disabled""#,
         "added /iommu@9000000: ",

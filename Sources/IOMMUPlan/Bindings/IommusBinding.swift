@@ -34,7 +34,8 @@ enum IommusBinding {
     do {
       while try iterator.next() {
         if iterator.phandle == 0 {
-          reader.stop(node, ParseStop(property: .iommus, entry: iterator.entry, reason: .emptyEntry))
+          reader.stop(
+            node, ParseStop(property: .iommus, entry: iterator.entry, reason: .emptyEntry))
           reportEmpty(iterator, &reader)
           return true
         }

@@ -137,7 +137,8 @@ struct SystemChecks: Sendable {
     /// waits for itself).
     func cycles(_ inventory: Inventory, _ findings: inout Findings) {
       let probing = { (node: NodeID) in topology.isEnabled(node) }
-      var edges = links
+      var edges =
+        links
         .filter { $0.property != .mmuMasters && probing($0.consumer) && probing($0.supplier) }
         .map { (consumer: $0.consumer, supplier: $0.supplier) }
       var notes: [NodeID: String] = [:]

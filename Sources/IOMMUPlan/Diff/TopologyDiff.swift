@@ -208,13 +208,17 @@ public struct TopologyDiff: Sendable {
       let link = new.links[index]
       guard let was = bySlot.removeValue(forKey: Slot(link, new)) else { return true }
       paired.insert(was)
-      changes.append((Order(link, new, .changed), LinkChange(change: .changed, old: old.links[was], new: link)))
+      changes.append(
+        (Order(link, new, .changed), LinkChange(change: .changed, old: old.links[was], new: link)))
       return false
     }
     removed = removed.filter { !paired.contains($0) }
     // 3. The rest.
     changes += removed.map {
-      (Order(old.links[$0], old, .removed), LinkChange(change: .removed, old: old.links[$0], new: nil))
+      (
+        Order(old.links[$0], old, .removed),
+        LinkChange(change: .removed, old: old.links[$0], new: nil)
+      )
     }
     changes += added.map {
       (Order(new.links[$0], new, .added), LinkChange(change: .added, old: nil, new: new.links[$0]))
@@ -238,7 +242,9 @@ public struct TopologyDiff: Sendable {
     let supplier: String
 
     static func < (lhs: Order, rhs: Order) -> Bool {
-      if lhs.key != rhs.key { return lhs.key.lexicographicallyPrecedes(rhs.key, by: TreeFinder.bytewise) }
+      if lhs.key != rhs.key {
+        return lhs.key.lexicographicallyPrecedes(rhs.key, by: TreeFinder.bytewise)
+      }
       if lhs.index != rhs.index { return lhs.index < rhs.index }
       if lhs.supplier != rhs.supplier { return TreeFinder.bytewise(lhs.supplier, rhs.supplier) }
       // Removed before added, as a unified diff has it.

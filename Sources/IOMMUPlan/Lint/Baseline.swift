@@ -21,7 +21,8 @@ public struct BaselineKey: Hashable, Comparable, Sendable {
 
   public static func < (lhs: BaselineKey, rhs: BaselineKey) -> Bool {
     for (left, right) in [
-      (lhs.file, rhs.file), (lhs.path ?? "", rhs.path ?? ""), (lhs.code.rawValue, rhs.code.rawValue),
+      (lhs.file, rhs.file), (lhs.path ?? "", rhs.path ?? ""),
+      (lhs.code.rawValue, rhs.code.rawValue),
     ]
     where left != right {
       return TreeFinder.bytewise(left, right)

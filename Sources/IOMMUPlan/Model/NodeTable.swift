@@ -82,7 +82,8 @@ public struct NodeTable: Sendable {
   ) rethrows -> Result {
     let entry = entry(node)
     return try pool.withUnsafeBufferPointer { bytes in
-      try body(UnsafeBufferPointer(rebasing: bytes[Int(entry.start)..<Int(entry.start + entry.length)]))
+      try body(
+        UnsafeBufferPointer(rebasing: bytes[Int(entry.start)..<Int(entry.start + entry.length)]))
     }
   }
 

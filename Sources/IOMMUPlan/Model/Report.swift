@@ -66,8 +66,12 @@ public struct Report: Sendable {
     self.nodes = nodes
     self.iommus = iommus.sorted { nodes.precedes($0.node, $1.node) }
     let sortedLinks = links.sorted { lhs, rhs in
-      let left = (nodes.rank(lhs.consumer), lhs.property.rawValue, lhs.index, nodes.rank(lhs.supplier))
-      let right = (nodes.rank(rhs.consumer), rhs.property.rawValue, rhs.index, nodes.rank(rhs.supplier))
+      let left = (
+        nodes.rank(lhs.consumer), lhs.property.rawValue, lhs.index, nodes.rank(lhs.supplier)
+      )
+      let right = (
+        nodes.rank(rhs.consumer), rhs.property.rawValue, rhs.index, nodes.rank(rhs.supplier)
+      )
       return left < right
     }
     self.links = sortedLinks

@@ -36,7 +36,8 @@ public struct ReportLimits: Sendable {
   /// `fdt_getprop` finds it): a repeated one is never read. Counts without
   /// splitting.
   public func check(_ tree: DeviceTree) throws(BlobError) {
-    let references = Self.references.compactMap { name in tree.propertyName(name).map { (name, $0) } }
+    let references = Self.references.compactMap { name in tree.propertyName(name).map { (name, $0) }
+    }
     let compatibleName = tree.propertyName("compatible")
     var cells = 0
     var strings = 0

@@ -92,7 +92,6 @@ struct ReadinessResolver {
     return result
   }
 
-
   /// The driver modules a device node's compatible strings load.
   func driverModules(of node: NodeID) -> [String] {
     build.modules?.modules(for: tree[node]) ?? []

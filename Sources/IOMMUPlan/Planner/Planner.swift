@@ -120,7 +120,8 @@ struct Planner {
         groups.append((end, [entry]))
       }
     }
-    let cause = Plan.Cause.mapEntries(groups.map { Plan.EntryGroup(end: $0.end, entries: $0.entries) })
+    let cause = Plan.Cause.mapEntries(
+      groups.map { Plan.EntryGroup(end: $0.end, entries: $0.entries) })
     return ended(node, .iommuMap, waits, cause, outcome: worst, at: nil)
   }
 

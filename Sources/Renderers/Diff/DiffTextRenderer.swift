@@ -39,13 +39,18 @@ public enum DiffTextRenderer {
     for change in diff.links {
       switch change.change {
       case .added:
-        if let link = change.new { output.write("+ link \(slot(link, diff.new)): \(target(link, diff.new))\n") }
+        if let link = change.new {
+          output.write("+ link \(slot(link, diff.new)): \(target(link, diff.new))\n")
+        }
       case .removed:
-        if let link = change.old { output.write("- link \(slot(link, diff.old)): \(target(link, diff.old))\n") }
+        if let link = change.old {
+          output.write("- link \(slot(link, diff.old)): \(target(link, diff.old))\n")
+        }
       case .changed:
         if let was = change.old, let link = change.new {
           output.write(
-            "~ link \(slot(link, diff.new)): \(target(was, diff.old)) => \(target(link, diff.new))\n")
+            "~ link \(slot(link, diff.new)): \(target(was, diff.old)) => \(target(link, diff.new))\n"
+          )
         }
       }
     }

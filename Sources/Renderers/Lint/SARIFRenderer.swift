@@ -102,7 +102,9 @@ public enum SARIFRenderer {
     json.key("id")
     json.string(code.rawValue)
     json.key("name")
-    json.string(code.rawValue.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined())
+    json.string(
+      code.rawValue.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }
+        .joined())
     json.key("shortDescription")
     message(code.summary, &json)
     json.key("fullDescription")

@@ -269,8 +269,9 @@ public enum JSONRenderer {
     json.endObject()
   }
 
-  private static func loads(_ loads: [Plan.ModuleLoad], _ nodes: NodeTable, _ json: inout JSONWriter)
-  {
+  private static func loads(
+    _ loads: [Plan.ModuleLoad], _ nodes: NodeTable, _ json: inout JSONWriter
+  ) {
     json.beginArray()
     for load in loads {
       json.beginObject()

@@ -102,8 +102,7 @@ public enum TextRenderer {
     }
 
     /// Writes the path and returns its width.
-    mutating func write(path node: NodeID, _ nodes: NodeTable, to output: inout TextOutput) -> Int
-    {
+    mutating func write(path node: NodeID, _ nodes: NodeTable, to output: inout TextOutput) -> Int {
       output.write(path: node, nodes)
       return width(node, nodes)
     }

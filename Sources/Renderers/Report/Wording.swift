@@ -21,7 +21,8 @@ struct Wording {
         + "probe"
     case .waitsForModules:
       let verb = modules.count == 1 ? "loads" : "load"
-      let strict = assumptions.fwDevlinkStrict ? " (fw_devlink.strict: also held by a device link)" : ""
+      let strict =
+        assumptions.fwDevlinkStrict ? " (fw_devlink.strict: also held by a device link)" : ""
       return "defers until \(names) \(verb)\(strict); "
         + until(consumer.deadline, modules: modules.count)
     case .timeoutZero:
