@@ -151,10 +151,10 @@ public struct Explanation: Sendable {
     // In the order the walk first reaches each IOMMU, up to where it ends.
     for link in links[consumer.links] {
       if let end = consumer.end, link.index > end { break }
-      guard consumer.property != .mmuMasters, seen.insert(link.supplier).inserted else { continue }
+      guard seen.insert(link.supplier).inserted else { continue }
       let state = plan.state(of: link.supplier)
-      let available = iommus.contains { $0.node == link.supplier && $0.isAvailable }
-      steps.append((.iommu(link.supplier), iommuRule(state, available: available)))
+      let iommu = iommus.first { $0.node == link.supplier }
+      steps.append((.iommu(link.supplier), iommuRule(state, iommu)))
       if let state, !state.suppliers.isEmpty {
         steps.append((.suppliers(link.supplier), .supplierLinks))
       }
@@ -163,8 +163,18 @@ public struct Explanation: Sendable {
     return steps
   }
 
-  private static func iommuRule(_ state: Plan.IOMMUState?, available: Bool) -> Rule {
-    guard available, let state else { return .disabledIOMMU }
+  private static func iommuRule(_ state: Plan.IOMMUState?, _ iommu: IOMMU?) -> Rule {
+    guard let iommu, iommu.isAvailable else { return .disabledIOMMU }
+    // An SMMU only legacy masters name is never waited for, so the planner
+    // has no state for it: its driver's mode is the whole story.
+    guard let state else {
+      switch iommu.mode {
+      case .module: return .modularDriver
+      case .builtin: return .builtinDriver
+      case .absent: return .neverRegisters
+      case .unknown, nil: return .unknownDriver
+      }
+    }
     switch state.readiness {
     case .never: return .neverRegisters
     case .noXlate: return .noXlate

@@ -144,7 +144,16 @@ public enum ExplanationRenderer {
       let status = report.iommus.first { $0.node == iommu }?.status ?? ""
       return ["\(path)\(label) is disabled (status \"\(shortened(status))\")"]
     }
-    guard let state = report.plan.state(of: iommu) else { return ["\(path)\(label)"] }
+    guard let state = report.plan.state(of: iommu) else {
+      // Only legacy masters name it: the inventory knows its driver.
+      guard let driver = entry.driver, let mode = entry.mode, let source = entry.modeSource else {
+        return ["\(path)\(label): no known driver"]
+      }
+      return [
+        "\(path)\(label): driver \(driver.name), CONFIG_\(driver.kconfig) \(mode.rawValue) "
+          + "(\(source.rawValue))"
+      ]
+    }
     var line = "\(path)\(label): "
     if let driver = state.driver {
       line += "driver \(driver.name), CONFIG_\(driver.kconfig)"
