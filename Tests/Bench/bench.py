@@ -27,12 +27,10 @@ Cases and targets:
 
 With --before BINARY an older build takes its turn in the same alternation
 (its time and its ratio to the baseline get their own columns; a case it
-refuses shows nan). Peak RSS is iommu-plan's own, from wait4 (for a list of
-commands, the largest). wait4 cannot see below the harness's own peak RSS:
-a child is spawned from this process's pages, and Linux carries their high
-water mark across exec into the child's ru_maxrss. A figure not above it is
-printed as "<=" that figure: an upper bound (the verdict still holds when
-the bound is within the budget). Nothing printed names a path of this
+refuses shows nan). Peak RSS is iommu-plan's own (for a list of commands,
+the largest), taken by Tests/Bench/rss.c, a small C launcher: wait4 from
+this process could not see below the harness's own peak, which Linux
+carries across exec into a child's ru_maxrss. Nothing printed names a path of this
 machine: the corpus is named relative to the cache. Standard library only.
 """
 
@@ -40,7 +38,6 @@ import argparse
 import math
 import os
 import platform
-import resource
 import shutil
 import statistics
 import subprocess
@@ -77,9 +74,24 @@ class Redactor:
         return text
 
 
-def harness_rss():
-    """This process's peak RSS in bytes: the least wait4 reports for a child."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+RSS = None  # the rss launcher, built by main()
+
+
+def launched(command, stdout=subprocess.DEVNULL):
+    """Runs one command through the rss launcher: (exit status, wall seconds,
+    peak RSS bytes, CPU seconds, its standard error lines). Also used by
+    lint_bench.py."""
+    with tempfile.TemporaryFile() as errors:  # a pipe unread until exit could fill up
+        start = time.perf_counter()
+        code = subprocess.run([RSS, *command], stdout=stdout, stderr=errors).returncode
+        elapsed = time.perf_counter() - start
+        errors.seek(0)
+        lines = errors.read().decode(errors="replace").strip().splitlines()
+    peak, cpu = 0, 0.0
+    if lines and lines[-1].startswith("rss-kb "):
+        words = lines.pop().split()
+        peak, cpu = int(words[1]) * 1024, int(words[3]) / 1e6
+    return code, elapsed, peak, cpu, lines
 
 
 def run_once(command, strict):
@@ -87,20 +99,13 @@ def run_once(command, strict):
 
     iommu-plan exits 1 for error findings and lint for any finding at the
     default --fail-on; only 2 and up mean it could not do the job. A strict
-    command (dtc, the floor) must exit 0."""
-    with tempfile.TemporaryFile() as errors:  # a pipe unread until exit could fill up
-        start = time.perf_counter()
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
-        _, status, usage = os.wait4(process.pid, 0)
-        elapsed = time.perf_counter() - start
-        process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
-        errors.seek(0)
-        stderr = errors.read(4096).decode(errors="replace")
-    code = process.returncode
+    command (dtc, the floor) must exit 0. Every command goes through the rss
+    launcher, so each pays its fork alike."""
+    code, elapsed, peak, _, lines = launched(command)
     if code >= 2 or (strict and code != 0):
-        first = stderr.strip().splitlines()[:1]
+        first = lines[:1]
         raise Refused(f"{os.path.basename(command[0])} exited {code}: {''.join(first)[:120]}")
-    return elapsed, usage.ru_maxrss * 1024
+    return elapsed, peak
 
 
 class Group:
@@ -109,7 +114,6 @@ class Group:
     def __init__(self, name, commands, strict=False):
         self.name, self.commands, self.strict = name, commands, strict
         self.times, self.peak, self.refusal = [], 0, None
-        self.bounded = False  # the peak is not above the harness's: an upper bound
 
     def run(self):
         if self.refusal:
@@ -124,8 +128,7 @@ class Group:
             self.refusal = str(refusal)
             return
         self.times.append(total)
-        if peak > self.peak:
-            self.peak, self.bounded = peak, peak <= harness_rss()
+        self.peak = max(self.peak, peak)
 
     @property
     def median(self):
@@ -138,7 +141,7 @@ def measure(groups, runs, say):
     for group in groups:
         group.run()
         group.times.clear()
-        group.peak, group.bounded = 0, False
+        group.peak = 0
     for _ in range(runs):
         for group in groups:
             group.run()
@@ -172,19 +175,29 @@ def synthetic(directory, shape, count, smmus=1):
     return dtb
 
 
-def build_floor(scratch):
-    """Builds Tests/Bench/floor.c into `scratch` when missing or older than
-    the source; returns the binary. Also used by lint_bench.py."""
-    source = os.path.join(HERE, "floor.c")
-    binary = os.path.join(scratch, "floor")
+def build_c(scratch, name, libraries=()):
+    """Builds Tests/Bench/NAME.c into `scratch` when missing or older than
+    the source; returns the binary."""
+    source = os.path.join(HERE, name + ".c")
+    binary = os.path.join(scratch, name)
     if not os.path.exists(binary) or os.path.getmtime(binary) < os.path.getmtime(source):
         os.makedirs(scratch, exist_ok=True)
         compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("clang") or "cc"
-        print(f"bench: {os.path.basename(compiler)} -O2 Tests/Bench/floor.c -lfdt", file=sys.stderr)
+        print(f"bench: {os.path.basename(compiler)} -O2 Tests/Bench/{name}.c", file=sys.stderr)
         subprocess.run([compiler, "-O2", "-Wall", "-Wextra", "-o", binary + ".tmp", source,
-                        "-lfdt"], check=True)
+                        *libraries], check=True)
         os.replace(binary + ".tmp", binary)
     return binary
+
+
+def build_floor(scratch):
+    """The floor (also used by lint_bench.py)."""
+    return build_c(scratch, "floor", ["-lfdt"])
+
+
+def build_rss(scratch):
+    """The rss launcher (also used by lint_bench.py)."""
+    return build_c(scratch, "rss")
 
 
 def floor_says(floor, files):
@@ -252,6 +265,8 @@ def main():
     def say(message):
         print(redact(message), file=sys.stderr)
 
+    global RSS
+    RSS = build_rss(args.scratch)
     floor = build_floor(args.scratch)
     files = dtbs(args.root)
     corpus_size = sum(os.path.getsize(f) for f in files)
@@ -271,7 +286,7 @@ def main():
     def row(label, size, mine, base, target, ratio_limit, group, budget, floor_s=None, dtc_s=None,
             old=None, **extra):
         rows.append(dict(label=label, size=size, mine=mine, base=base, target=target,
-                         limit=ratio_limit, peak=group.peak, bounded=group.bounded, budget=budget,
+                         limit=ratio_limit, peak=group.peak, budget=budget,
                          floor=floor_s, dtc=dtc_s, old=old, **extra))
         say(f"  measured {label}: {mine:.3f} s" + ("" if base is None else f" vs {base:.3f} s"))
 
@@ -336,7 +351,7 @@ def main():
                  f"{r['mine']:.3f}", seconds(r["base"]),
                  f"{ratio(r['mine'], r['base']):.3f}" if measured else "-", r["target"],
                  verdict(ratio(r["mine"], r["base"]), r["limit"]) if measured else "-",
-                 ("<=" if r["bounded"] else "") + f"{r['peak'] / MIB:.1f}M",
+                 f"{r['peak'] / MIB:.1f}M",
                  "-" if r["budget"] is None else f"{r['budget'] / MIB:.1f}M",
                  "-" if r["budget"] is None else
                  "n/a" if math.isnan(r["mine"]) else ("yes" if r["peak"] <= r["budget"] else "no"),
@@ -351,9 +366,6 @@ def main():
         print("  ".join(cell.ljust(width) if i == 0 else cell.rjust(width)
                         for i, (cell, width) in enumerate(zip(line, widths))).rstrip())
     print("batch: input and budget are the largest DTB's (one tree per worker at a time)")
-    if any(r["bounded"] for r in rows):
-        print(f"<=: at most; wait4 reports the harness's own peak RSS ({harness_rss() / MIB:.1f}M) "
-              "for a child that uses less")
 
     print()
     print(f"growth (10x the work each step; linear is at most {GROWTH_STEP:g}x the time):")

@@ -15,42 +15,32 @@ wall time over CPU time shows the parallelism), and peak RSS.
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import time
 
-from bench import build_floor
+import bench
+from bench import build_floor, build_rss, launched
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def own_rss():
-    """This script's peak RSS in KiB: the least wait4 reports for a child."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-
 def measure(label, commands, runs):
     """Runs the commands `runs` times: (label, median wall s, median CPU s,
-    peak RSS KiB, whether that peak is only an upper bound).
-
-    CPU time and peak RSS come from each process's own rusage (wait4). A peak
-    not above this script's own is only an upper bound (bench.py says why)."""
+    peak RSS KiB). CPU time and peak RSS are each process's own, taken by the
+    rss launcher (bench.py says why)."""
     walls, cpus, peak = [], [], 0
     for _ in range(runs):
-        start, cpu = time.perf_counter(), 0.0
+        wall, cpu = 0.0, 0.0
         for command in commands:
-            process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-            _, status, usage = os.wait4(process.pid, 0)
-            code = os.waitstatus_to_exitcode(status)
+            code, elapsed, rss, used, _ = launched(command)
             # lint exits 1 for findings; dtc and the floor must exit 0.
             if code >= 2 or (code and os.path.basename(command[0]) in ("dtc", "floor")):
                 raise subprocess.CalledProcessError(code, command[0])
-            cpu += usage.ru_utime + usage.ru_stime
-            peak = max(peak, usage.ru_maxrss)
-        walls.append(time.perf_counter() - start)
+            wall, cpu, peak = wall + elapsed, cpu + used, max(peak, rss // 1024)
+        walls.append(wall)
         cpus.append(cpu)
-    return label, statistics.median(walls), statistics.median(cpus), peak, peak <= own_rss()
+    return label, statistics.median(walls), statistics.median(cpus), peak
 
 
 def main():
@@ -62,6 +52,7 @@ def main():
                         help="where the floor is built")
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
+    bench.RSS = build_rss(args.scratch)
     floor = build_floor(args.scratch)
 
     files = sorted(
@@ -89,14 +80,11 @@ def main():
     width = max(len(r[0]) for r in rows)
     print(f"{'command':<{width}}  {'median s':>9}  {'x dtc':>7}  {'x floor':>7}  {'CPU s':>6}  "
           f"{'peak RSS MiB':>12}")
-    for label, elapsed, cpu, peak, bounded in rows:
-        rss = ("<=" if bounded else "") + f"{peak / 1024:.1f}"
+    for label, elapsed, cpu, peak in rows:
+        rss = f"{peak / 1024:.1f}"
         print(f"{label:<{width}}  {elapsed:9.3f}  {elapsed / dtc_time:7.3f}  "
               f"{elapsed / floor_time:7.3f}  {cpu:6.2f}  {rss:>12}")
     print("load average during the runs: %.2f %.2f %.2f" % os.getloadavg())
-    if any(row[4] for row in rows):
-        print(f"<=: at most; wait4 reports this script's own peak RSS ({own_rss() / 1024:.1f} MiB) "
-              "for a child that uses less")
 
 
 if __name__ == "__main__":
