@@ -14,7 +14,7 @@ public struct PhandleIterator: Sendable {
   public let cellCount: Int
 
   private let tree: DeviceTree
-  let list: [UInt32]
+  private let list: [UInt32]
   private var current = 0
   private var phandleEnd = 0
 
