@@ -7,9 +7,11 @@ internal import CLibFDT
 // array's storage is 8-byte aligned, or an aligned copy (it refuses anything
 // else with FDT_ERR_ALIGNMENT). The token stream is walked once,
 // iteratively, with `fdt_next_tag`, `fdt_get_name` and
-// `fdt_getprop_by_offset`; every name is copied out into a String and every
-// value becomes a view of the caller's array (PropertyBytes), never of a
-// pointer. No pointer outlives `flatten`; a copy is freed before it returns.
+// `fdt_getprop_by_offset`, into the parallel arrays of NodeTable and
+// PropertyTable: names and values are kept as offsets into the caller's
+// array, never as pointers, and only property names become Strings, once
+// per distinct name (PropertyNames). No pointer outlives `flatten`; a copy
+// is freed before it returns.
 //
 // The walk makes every call `fdt_check_full` makes, token by token, and
 // checks what it checks besides (header, reservation block, nesting, END at
@@ -30,17 +32,12 @@ internal import CLibFDT
 // is built for a blob that is refused.
 
 enum FlattenedTree {
-  /// The nodes in pre-order, each with its range of `properties`: a node's
-  /// properties come before its subnodes, so they are contiguous.
+  /// The tree as parallel arrays, in pre-order, with its interned property
+  /// names.
   struct Flat {
-    var nodes: [RawNode] = []
-    var properties: [Property] = []
-  }
-
-  struct RawNode {
-    var name: String
-    var depth: Int
-    var properties: Range<Int>
+    var nodes = NodeTable()
+    var properties = PropertyTable()
+    var names: PropertyNames
   }
 
   /// Token values from fdt.h (Swift imports them as Int32 macros).
@@ -111,7 +108,8 @@ enum FlattenedTree {
   }
 
   /// One pass over the token stream; `open` is the stack of nodes whose
-  /// END_NODE has not been seen yet.
+  /// END_NODE has not been seen yet, each with the length of its path and
+  /// its last child so far.
   private struct Walk {
     /// The caller's blob, which property values are views of: `fdt` is its
     /// storage or a byte-for-byte copy, so offsets into one are offsets into
@@ -125,9 +123,14 @@ enum FlattenedTree {
     /// knows those versions' layouts.
     let legacy: Bool
     let limits: LoadLimits
-    var flat = Flat()
-    var open: [(index: Int, pathLength: Int, hasChild: Bool)] = []
-    var names: PropertyNames
+    var flat: Flat
+    var open: [(index: Int, pathLength: Int, hasChild: Bool, lastChild: Int32)] = []
+    /// Whether the newest node has had its first `phandle` (and whether
+    /// that one counts), and its first `linux,phandle`: `fdt_get_phandle`
+    /// reads only the first of each.
+    var phandleSeen = false
+    var phandleTaken = false
+    var linuxPhandleSeen = false
 
     init(blob: [UInt8], fdt: UnsafeRawPointer, header: BlobHeader, limits: LoadLimits) {
       self.blob = blob
@@ -135,9 +138,28 @@ enum FlattenedTree {
       self.structure = fdt + header.structOffset
       self.structureOffset = header.structOffset
       self.legacy = header.version < 16
-      self.names = PropertyNames(stringsSize: header.stringsSize)
+      self.flat = Flat(names: PropertyNames(stringsSize: header.stringsSize))
       self.strings = fdt + header.stringsOffset
       self.limits = limits
+      reserve(structureSize: header.version >= 17 ? header.structSize : header.totalSize)
+    }
+
+    /// Room in the tables for what a block of that size holds, so that
+    /// they are not copied as they grow: a little more than real trees need
+    /// (a node takes 90 bytes of the block or more, a property about 30).
+    /// Room never written costs address space, not memory.
+    private mutating func reserve(structureSize: Int) {
+      let nodes = min(structureSize / 64, limits.maximumNodeCount) + 1
+      let properties = structureSize / 24 + 1
+      flat.nodes.parents.reserveCapacity(nodes)
+      flat.nodes.firstProperties.reserveCapacity(nodes)
+      flat.nodes.nextSiblings.reserveCapacity(nodes)
+      flat.nodes.nameOffsets.reserveCapacity(nodes)
+      flat.nodes.nameLengths.reserveCapacity(nodes)
+      flat.nodes.phandles.reserveCapacity(nodes)
+      flat.properties.names.reserveCapacity(properties)
+      flat.properties.valueOffsets.reserveCapacity(properties)
+      flat.properties.valueLengths.reserveCapacity(properties)
     }
 
     mutating func run() throws(BlobError) -> Flat {
@@ -163,56 +185,82 @@ enum FlattenedTree {
       }
     }
 
-    private func finish() throws(BlobError) -> Flat {
-      if flat.nodes.isEmpty { throw BlobError("the structure block holds no root node") }
+    private mutating func finish() throws(BlobError) -> Flat {
+      if flat.nodes.count == 0 { throw BlobError("the structure block holds no root node") }
       if !open.isEmpty { throw BlobError("the structure block ends inside \(path())") }
+      flat.nodes.firstProperties.append(Int32(flat.properties.count))
       return flat
     }
 
     private mutating func beginNode(at offset: Int32) throws(BlobError) {
-      let bytes: UnsafeRawBufferPointer
+      let bytes = try nameBytes(at: offset)
+      let depth = open.count
+      let index = flat.nodes.count
+      if let parent = open.last {
+        try checkName(bytes, depth: depth)
+        let pathLength = parent.pathLength + (depth == 1 ? 0 : 1) + bytes.count
+        if pathLength > limits.maximumPathLength {
+          throw BlobError(
+            "node \(path(adding: decoded(bytes))) has a path longer than the "
+              + "\(limits.maximumPathLength)-byte limit")
+        }
+        if parent.lastChild >= 0 { flat.nodes.nextSiblings[Int(parent.lastChild)] = Int32(index) }
+        open[depth - 1].hasChild = true
+        open[depth - 1].lastChild = Int32(index)
+        open.append((index, pathLength, false, -1))
+      } else {
+        if index > 0 { throw BlobError("the structure block holds a second root node") }
+        if !bytes.isEmpty { throw BlobError("the root node has a name, \(quoted(decoded(bytes)))") }
+        open.append((index, 1, false, -1))
+      }
+      if index == limits.maximumNodeCount {
+        throw BlobError("more than the \(limits.maximumNodeCount)-node limit")
+      }
+      flat.nodes.parents.append(Int32(depth == 0 ? -1 : open[depth - 1].index))
+      flat.nodes.nameOffsets.append(UInt32(UnsafeRawPointer(bytes.baseAddress ?? fdt) - fdt))
+      flat.nodes.nameLengths.append(UInt32(bytes.count))
+      flat.nodes.firstProperties.append(Int32(flat.properties.count))
+      flat.nodes.nextSiblings.append(-1)
+      flat.nodes.phandles.append(0)
+      phandleSeen = false
+      phandleTaken = false
+      linuxPhandleSeen = false
+    }
+
+    /// The name of the node at `offset`, in place in the blob (or its copy).
+    private func nameBytes(at offset: Int32) throws(BlobError) -> UnsafeRawBufferPointer {
       if legacy {
         var length: Int32 = 0
         guard let pointer = fdt_get_name(fdt, offset, &length), length >= 0 else {
           let code = FDTError(rawValue: -length)
           throw BlobError("libfdt cannot read a node name: \(code)", code: code)
         }
-        bytes = UnsafeRawBufferPointer(start: pointer, count: Int(length))
-      } else {
-        // fdt_next_tag found the name's NUL inside the structure block.
-        let pointer = (structure + Int(offset) + 4).assumingMemoryBound(to: CChar.self)
-        bytes = UnsafeRawBufferPointer(start: pointer, count: strlen(pointer))
+        return UnsafeRawBufferPointer(start: pointer, count: Int(length))
       }
-      let name = String(decoding: bytes, as: UTF8.self)
-      let depth = open.count
-      if let parent = open.last {
-        if bytes.isEmpty { throw BlobError("a node below \(path()) has an empty name") }
-        if bytes.contains(UInt8(ascii: "/")) {
-          throw BlobError("node name \(quoted(name)) below \(path()) contains '/'")
-        }
-        if depth > LoadLimits.maximumDepth {
-          throw BlobError(
-            "node \(path(adding: name)) is \(depth) levels below the root; Linux unflattens "
-              + "\(LoadLimits.maximumDepth) (FDT_MAX_DEPTH 64) and drops deeper nodes")
-        }
-        open[open.count - 1].hasChild = true
-        let pathLength = parent.pathLength + (depth == 1 ? 0 : 1) + bytes.count
-        if pathLength > limits.maximumPathLength {
-          throw BlobError(
-            "node \(path(adding: name)) has a path longer than the "
-              + "\(limits.maximumPathLength)-byte limit")
-        }
-        open.append((flat.nodes.count, pathLength, false))
-      } else {
-        if !flat.nodes.isEmpty { throw BlobError("the structure block holds a second root node") }
-        if !bytes.isEmpty { throw BlobError("the root node has a name, \(quoted(name))") }
-        open.append((flat.nodes.count, 1, false))
+      // fdt_next_tag found the name's NUL inside the structure block.
+      let pointer = (structure + Int(offset) + 4).assumingMemoryBound(to: CChar.self)
+      return UnsafeRawBufferPointer(start: pointer, count: strlen(pointer))
+    }
+
+    /// Refuses a subnode name the kernel would read differently, or a node
+    /// it would not unflatten; notes a name that is not ASCII.
+    private mutating func checkName(_ bytes: UnsafeRawBufferPointer, depth: Int) throws(BlobError) {
+      if bytes.isEmpty { throw BlobError("a node below \(path()) has an empty name") }
+      var all: UInt8 = 0
+      var slash = false
+      for byte in bytes {
+        all |= byte
+        slash = slash || byte == UInt8(ascii: "/")
       }
-      if flat.nodes.count == limits.maximumNodeCount {
-        throw BlobError("more than the \(limits.maximumNodeCount)-node limit")
+      if slash {
+        throw BlobError("node name \(quoted(decoded(bytes))) below \(path()) contains '/'")
       }
-      let start = flat.properties.count
-      flat.nodes.append(RawNode(name: name, depth: depth, properties: start..<start))
+      if all >= 0x80 { flat.nodes.namesAreASCII = false }
+      if depth > LoadLimits.maximumDepth {
+        throw BlobError(
+          "node \(path(adding: decoded(bytes))) is \(depth) levels below the root; Linux "
+            + "unflattens \(LoadLimits.maximumDepth) (FDT_MAX_DEPTH 64) and drops deeper nodes")
+      }
     }
 
     /// The property token from `offset` to `end` (the next token's offset).
@@ -223,8 +271,8 @@ enum FlattenedTree {
       let (name, value, length) = try legacy ? libfdtProperty(at: offset) : read(at: offset)
       if node.hasChild {
         throw BlobError(
-          "property \(quoted(name)) of \(path()) comes after a subnode; libfdt and Linux never "
-            + "read it")
+          "property \(quoted(flat.names.names[Int(name)])) of \(path()) comes after a subnode; "
+            + "libfdt and Linux never read it")
       }
       // libfdt 1.6.1 adds the length to an int: a length of 0xfffffff8 or
       // more wraps, and fdt_next_tag then finds the "next" token inside
@@ -232,28 +280,46 @@ enum FlattenedTree {
       // its token and in the blob.
       guard length >= 0, value + length <= min(structureOffset + Int(end), blob.count) else {
         throw BlobError(
-          "the property \(quoted(name)) of \(path()) at structure offset \(hex(offset)) says "
-            + "it holds \(UInt32(truncatingIfNeeded: length)) bytes, past the end of the "
-            + "structure block")
+          "the property \(quoted(flat.names.names[Int(name)])) of \(path()) at structure offset "
+            + "\(hex(offset)) says it holds \(UInt32(truncatingIfNeeded: length)) bytes, past the "
+            + "end of the structure block")
       }
-      let bytes = PropertyBytes(blob, offset: value, count: length)
-      flat.properties.append(Property(name: name, bytes: bytes))
-      flat.nodes[node.index].properties =
-        flat.nodes[node.index].properties.lowerBound..<flat.properties.count
+      flat.properties.names.append(name)
+      flat.properties.valueOffsets.append(UInt32(value))
+      flat.properties.valueLengths.append(UInt32(length))
+      notePhandle(name, value: value, length: length, node: node.index)
     }
 
-    /// A property's name, value offset in the blob and length, read from
-    /// the token fdt_next_tag has just bounds-checked whole (header and
-    /// value inside the structure block), as `fdt_getprop_by_offset` reads
-    /// it from version 16 on; the name goes through `fdt_get_string` the
-    /// first time its offset is seen.
-    private mutating func read(at offset: Int32) throws(BlobError) -> (String, Int, Int) {
+    /// `fdt_get_phandle`'s answer: the first `phandle` when it is exactly
+    /// one cell long, else the first `linux,phandle` when it is. A node's
+    /// properties all come before the next node, so it is final by then.
+    private mutating func notePhandle(_ name: Int32, value: Int, length: Int, node: Int) {
+      if name == flat.names.phandle && !phandleSeen {
+        phandleSeen = true
+        phandleTaken = length == 4
+        if phandleTaken { flat.nodes.phandles[node] = cell(at: value) }
+      } else if name == flat.names.linuxPhandle && !linuxPhandleSeen {
+        linuxPhandleSeen = true
+        if length == 4 && !phandleTaken { flat.nodes.phandles[node] = cell(at: value) }
+      }
+    }
+
+    private func cell(at offset: Int) -> UInt32 {
+      UInt32(bigEndian: fdt.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+    }
+
+    /// A property's interned name, value offset in the blob and length,
+    /// read from the token fdt_next_tag has just bounds-checked whole
+    /// (header and value inside the structure block), as
+    /// `fdt_getprop_by_offset` reads it from version 16 on; the name goes
+    /// through `fdt_get_string` the first time its offset is seen.
+    private mutating func read(at offset: Int32) throws(BlobError) -> (Int32, Int, Int) {
       let token = structure + Int(offset)
       let length = Int(UInt32(bigEndian: token.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
       let nameOffset = Int32(
         bitPattern: UInt32(bigEndian: token.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
       var failure: Int32 = 0
-      let name = names.name(at: Int(nameOffset)) {
+      let name = flat.names.index(at: Int(nameOffset)) {
         var nameLength: Int32 = 0
         guard let pointer = fdt_get_string(fdt, nameOffset, &nameLength) else {
           failure = nameLength
@@ -271,7 +337,7 @@ enum FlattenedTree {
 
     /// The same through `fdt_getprop_by_offset`, for blobs before version
     /// 16, whose larger values are aligned to 8 bytes.
-    private mutating func libfdtProperty(at offset: Int32) throws(BlobError) -> (String, Int, Int) {
+    private mutating func libfdtProperty(at offset: Int32) throws(BlobError) -> (Int32, Int, Int) {
       var length: Int32 = 0
       var namePointer: UnsafePointer<CChar>?
       guard let value = fdt_getprop_by_offset(fdt, offset, &namePointer, &length),
@@ -281,14 +347,23 @@ enum FlattenedTree {
         throw BlobError("libfdt cannot read a property of \(path()): \(code)", code: code)
       }
       let nameOffset = UnsafeRawPointer(namePointer) - strings
-      let name = names.name(at: nameOffset) { String(cString: namePointer) }
+      let name = flat.names.index(at: nameOffset) { String(cString: namePointer) }
       return (name, value - fdt, Int(length))
+    }
+
+    private func decoded(_ bytes: UnsafeRawBufferPointer) -> String {
+      String(decoding: bytes, as: UTF8.self)
     }
 
     /// The path of the innermost open node, plus `name` below it; shortened
     /// in the middle past 200 characters, for one-line messages.
     private func path(adding name: String? = nil) -> String {
-      let parts = open.dropFirst().map { flat.nodes[$0.index].name } + (name.map { [$0] } ?? [])
+      let parts =
+        open.dropFirst().map { entry in
+          let start = Int(flat.nodes.nameOffsets[entry.index])
+          let bytes = blob[start..<start + Int(flat.nodes.nameLengths[entry.index])]
+          return String(decoding: bytes, as: UTF8.self)
+        } + (name.map { [$0] } ?? [])
       let full = "/" + parts.joined(separator: "/")
       guard full.count > 200 else { return printable(full) }
       return printable(String(full.prefix(100)) + "/.../" + String(full.suffix(90)))

@@ -8,10 +8,11 @@
 public struct LoadLimits: Hashable, Sendable {
   /// Bytes read from a file, stdin or dtc, and bytes in a blob.
   public var maximumInputSize: Int
-  /// Nodes in one tree. Each node keeps its full path, so this and
-  /// `maximumPathLength` bound the memory paths take.
+  /// Nodes in one tree: bounds the tree's tables and every pass over its
+  /// nodes.
   public var maximumNodeCount: Int
-  /// Bytes in one node's full path, which bounds every node name too.
+  /// Bytes in one node's full path, which bounds every node name too, and
+  /// every path made for a report or a lookup.
   public var maximumPathLength: Int
   /// Bytes in one string of the strings block (a property name). libfdt
   /// measures a name each time it reads a property, so a long one shared by

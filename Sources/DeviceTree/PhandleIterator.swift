@@ -13,8 +13,14 @@ public struct PhandleIterator: Sendable {
   public let cellsName: String?
   public let cellCount: Int
 
+  /// The list property, read in place: cells are taken from its bytes as
+  /// the walk reaches them.
+  public let property: Property
+
   private let tree: DeviceTree
-  private let list: [UInt32]
+  /// `cellsName` interned; nil also when no property of the tree has it.
+  private let cellsProperty: PropertyName?
+  private let listCount: Int
   private var current = 0
   private var phandleEnd = 0
 
@@ -45,22 +51,27 @@ public struct PhandleIterator: Sendable {
     self.listName = listName
     self.cellsName = cellsName
     self.cellCount = cellCount
-    self.list = property.cells
+    self.property = property
+    self.listCount = property.cellCount
+    self.cellsProperty = cellsName.flatMap { tree.propertyName($0) }
   }
 
-  /// The property's cells (whole cells only), for messages.
-  public var cells: [UInt32] { list }
+  /// The property's cells (whole cells only), for messages. Made on each call.
+  public var cells: [UInt32] { property.cells }
+
+  /// The cell offset of the current entry's first argument.
+  public var argumentStart: Int { cell + 1 }
 
   /// Moves to the next entry. Returns false at the end of the list (the
   /// kernel's `-ENOENT`) and throws `-EINVAL` for a malformed entry.
   /// The corresponding kernel function is `of_phandle_iterator_next`.
   public mutating func next() throws(PhandleError) -> Bool {
     target = nil
-    guard phandleEnd < list.count else { return false }
+    guard phandleEnd < listCount else { return false }
     let nextEntry = entry + 1
     current = phandleEnd
     let start = current
-    let value = list[current]
+    let value = property.bytes.cell(current)
     current += 1
     var count = 0
     var resolved: NodeID?
@@ -70,7 +81,7 @@ public struct PhandleIterator: Sendable {
         guard let node = resolved else {
           throw PhandleError(.unknownPhandle(value), errno: .invalid, entry: nextEntry, cell: start)
         }
-        if let declared = tree[node].u32(cellsName) {
+        if let declared = cellsProperty.flatMap({ tree.property($0, of: node) })?.firstCell {
           count = Int(declared)
         } else if cellCount >= 0 {
           count = cellCount
@@ -82,7 +93,7 @@ public struct PhandleIterator: Sendable {
       } else {
         count = cellCount
       }
-      let remaining = list.count - current
+      let remaining = listCount - current
       if count > remaining {
         throw PhandleError(
           .overrun(target: resolved, needed: count, found: remaining), errno: .invalid,
@@ -102,8 +113,7 @@ public struct PhandleIterator: Sendable {
   /// and truncates; the position of later entries is unaffected).
   /// The corresponding kernel function is `of_phandle_iterator_args`.
   public func arguments(limit: Int = maximumPhandleArguments) -> [UInt32] {
-    let first = cell + 1
-    return Array(list[first..<first + min(argumentCount, max(limit, 0))])
+    (0..<min(argumentCount, max(limit, 0))).map { property.bytes.cell(argumentStart + $0) }
   }
 }
 

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// An input named on the command line: a `.dtb`, `-` for standard input, or a
 /// `.dts` that dtc compiles first.
@@ -26,26 +30,30 @@ public struct TreeFile: Hashable, Sendable {
   /// Opens the file the way `cat` does: a FIFO blocks until a writer opens
   /// it, then is read to its end (or to what the header asks for).
   private func readBlob(limit: Int) throws(LoadError) -> [UInt8] {
-    let handle: FileHandle
-    if isStandardInput {
-      handle = FileHandle.standardInput
-    } else {
-      var isDirectory: ObjCBool = false
-      guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-        let link = try? FileManager.default.destinationOfSymbolicLink(atPath: path)
-        throw LoadError(
-          file: path,
-          reason: link == nil ? "no such file" : "a symbolic link that leads nowhere (or in a loop)"
-        )
-      }
-      guard !isDirectory.boolValue else { throw LoadError(file: path, reason: "is a directory") }
-      guard let opened = FileHandle(forReadingAtPath: path) else {
-        throw LoadError(file: path, reason: "cannot open for reading (permission denied?)")
-      }
-      handle = opened
+    if isStandardInput { return try Self.readBounded(STDIN_FILENO, file: path, limit: limit) }
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { throw LoadError(file: path, reason: whyNotOpened()) }
+    defer { close(descriptor) }
+    // Linux opens a directory for reading; read(2) would then fail.
+    var status = stat()
+    if fstat(descriptor, &status) == 0 && status.st_mode & S_IFMT == S_IFDIR {
+      throw LoadError(file: path, reason: "is a directory")
     }
-    defer { if !isStandardInput { try? handle.close() } }
-    return try Self.readBounded(handle, file: path, limit: limit)
+    return try Self.readBounded(descriptor, file: path, limit: limit)
+  }
+
+  /// Why open(2) failed, in the order a user checks: is it there (stat
+  /// follows links, so a link that lstat still sees leads nowhere), is it
+  /// a directory, can it be read.
+  private func whyNotOpened() -> String {
+    var status = stat()
+    guard stat(path, &status) == 0 else {
+      var link = stat()
+      let isLink = lstat(path, &link) == 0 && link.st_mode & S_IFMT == S_IFLNK
+      return isLink ? "a symbolic link that leads nowhere (or in a loop)" : "no such file"
+    }
+    if status.st_mode & S_IFMT == S_IFDIR { return "is a directory" }
+    return "cannot open for reading (permission denied?)"
   }
 
   /// Reads no more than the blob needs: once the first chunk is in, a wrong
@@ -53,10 +61,9 @@ public struct TreeFile: Hashable, Sendable {
   /// by the header's totalsize. Otherwise at most `limit` + 1 bytes, so that
   /// /dev/zero, /dev/urandom or an endless pipe cost one chunk, not memory.
   /// Bytes go straight from read(2) into the array the tree keeps.
-  static func readBounded(_ handle: FileHandle, file: String, limit: Int) throws(LoadError)
+  static func readBounded(_ descriptor: Int32, file: String, limit: Int) throws(LoadError)
     -> [UInt8]
   {
-    let descriptor = handle.fileDescriptor
     var bytes = [UInt8](repeating: 0, count: min(limit + 1, 1 << 16))
     var count = 0
     var wanted = limit + 1

@@ -174,6 +174,24 @@ import Testing
     #expect(dangling.arguments.isEmpty)
   }
 
+  /// The list is read in place: `property` is the list and `argumentStart`
+  /// where the current entry's arguments begin in it.
+  @Test func argumentsCanBeReadFromTheListInPlace() throws {
+    var iterator = try PhandleIterator(
+      tree: tree, node: consumer, listName: "with-empty", cellsName: "#foo-cells", cellCount: -1)
+    #expect(iterator.property == tree[consumer].property("with-empty"))
+    #expect(iterator.cells == [1, 0x11, 0, tree[try node("/p2")].phandle, 0x21, 0x22])
+    var starts: [Int] = []
+    while try iterator.next() {
+      starts.append(iterator.argumentStart)
+      let inPlace = (0..<iterator.argumentCount).map {
+        iterator.property.bytes.cell(iterator.argumentStart + $0)
+      }
+      #expect(inPlace == iterator.arguments())
+    }
+    #expect(starts == [1, 3, 4])
+  }
+
   @Test func counting() throws {
     #expect(
       try tree.countPhandles(node: consumer, listName: "with-empty", cellsName: "#foo-cells") == 3)

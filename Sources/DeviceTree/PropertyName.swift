@@ -1,0 +1,6 @@
+/// A property name interned in one tree: `DeviceTree.propertyName(_:)` gives
+/// it, and lookups with it compare one integer per property instead of a
+/// string. It means nothing to another tree.
+public struct PropertyName: Hashable, Sendable {
+  let index: Int32
+}
