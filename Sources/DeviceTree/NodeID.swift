@@ -1,6 +1,17 @@
 /// A node's position in `DeviceTree.nodes` (pre-order, root = 0).
+///
+/// Held in 32 bits: a tree has at most `LoadLimits.maximumNodeCount` nodes,
+/// and reports keep a node id in every link and consumer, of which a tree
+/// of masters has hundreds of thousands.
 public struct NodeID: Hashable, Comparable, Sendable {
-  public let rawValue: Int
-  public init(_ rawValue: Int) { self.rawValue = rawValue }
-  public static func < (lhs: NodeID, rhs: NodeID) -> Bool { lhs.rawValue < rhs.rawValue }
+  private let value: UInt32
+
+  public init(_ rawValue: Int) {
+    precondition(rawValue >= 0 && rawValue <= Int(UInt32.max), "a node index fits in 32 bits")
+    value = UInt32(truncatingIfNeeded: rawValue)
+  }
+
+  public var rawValue: Int { Int(value) }
+
+  public static func < (lhs: NodeID, rhs: NodeID) -> Bool { lhs.value < rhs.value }
 }

@@ -12,8 +12,8 @@ enum IOMMUMapBinding {
     let layout = IOMMUMapLayout(reader.kernel)
     let map = DecodedIOMMUMap.decode(value, layout: layout, tree: tree)
     let other: IOMMUMapLayout = layout == .fixedTuples ? .targetCells : .fixedTuples
-    let otherMap = DecodedIOMMUMap.decode(value, layout: other, tree: tree)
-    if !map.means(sameAs: otherMap) {
+    if !map.means(sameAs: other, of: value, tree: tree) {
+      let otherMap = DecodedIOMMUMap.decode(value, layout: other, tree: tree)
       let (old, new) = layout == .fixedTuples ? (map, otherMap) : (otherMap, map)
       reader.report(
         .iommuMapLayoutDiffers, node, property,
@@ -28,6 +28,7 @@ enum IOMMUMapBinding {
     }
     let mask = readMask(node, &reader)
     reportFailure(map.failure, node, after: map.entries.count, &reader)
+    reader.reserve(map.entries.count)
     for entry in map.entries {
       check(entry, node: node, mask: mask, layout: layout, &reader)
     }
@@ -128,23 +129,42 @@ enum IOMMUMapBinding {
     _ entries: [IOMMUMapEntry], node: NodeID, layout: IOMMUMapLayout,
     _ reader: inout LinkReader
   ) {
-    let ranges = entries.compactMap { entry in entry.matchable(layout).map { (entry, $0) } }
-      .sorted { ($0.1.lowerBound, $0.0.index) < ($1.1.lowerBound, $1.0.index) }
+    var spans: [Span] = []
+    spans.reserveCapacity(entries.count)
+    for entry in entries {
+      if let range = entry.matchable(layout) { spans.append(Span(range, entry: entry.index)) }
+    }
+    spans.sort { ($0.lower, $0.entry) < ($1.lower, $1.entry) }
     var reported = Set<Int>()
-    var widest: (IOMMUMapEntry, ClosedRange<UInt64>)?
-    for (entry, range) in ranges {
-      if let (other, otherRange) = widest, otherRange.overlaps(range) {
-        let (first, second) = other.index < entry.index ? (other, entry) : (entry, other)
-        if reported.insert(second.index).inserted {
-          let shared = max(range.lowerBound, otherRange.lowerBound)
+    var widest: Span?
+    for span in spans {
+      if let other = widest, other.upper >= span.lower {
+        let (first, second) = other.entry < span.entry ? (other, span) : (span, other)
+        if reported.insert(second.entry).inserted {
           reader.report(
             .iommuMapOverlap, node, property,
-            "entries \(first.index) and \(second.index) both cover ID \(hex(UInt32(shared))); "
-              + "entry \(first.index) wins wherever they overlap")
+            "entries \(first.entry) and \(second.entry) both cover ID "
+              + "\(hex(UInt32(max(span.lower, other.lower)))); entry \(first.entry) wins wherever "
+              + "they overlap")
         }
       }
-      if widest.map({ range.upperBound > $0.1.upperBound }) ?? true { widest = (entry, range) }
+      if widest.map({ span.upper > $0.upper }) ?? true { widest = span }
     }
+  }
+
+  /// The IDs an entry can match: 20 bytes, where the entry is 40.
+  private struct Span {
+    let lower: UInt64
+    let upper: UInt64
+    private let position: UInt32
+
+    init(_ range: ClosedRange<UInt64>, entry: Int) {
+      lower = range.lowerBound
+      upper = range.upperBound
+      position = UInt32(truncatingIfNeeded: entry)
+    }
+
+    var entry: Int { Int(position) }
   }
 
   private static func describeTargets(_ map: DecodedIOMMUMap, _ tree: DeviceTree) -> String {

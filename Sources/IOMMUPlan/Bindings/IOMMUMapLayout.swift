@@ -31,6 +31,12 @@ struct IOMMUMapEntry: Hashable {
   let outputs: Specifier
   let length: UInt32
 
+  /// The same entry as far as the kernel is concerned (the index aside).
+  func means(sameAs other: IOMMUMapEntry) -> Bool {
+    ridBase == other.ridBase && phandle == other.phandle && outputs == other.outputs
+      && length == other.length
+  }
+
   /// The IDs (after masking) this entry can match, or nil when none: a zero
   /// length, or a fixed tuple whose end wraps past 2^32 (u32 arithmetic).
   func matchable(_ layout: IOMMUMapLayout) -> ClosedRange<UInt64>? {
@@ -56,16 +62,57 @@ struct DecodedIOMMUMap: Hashable {
   /// 7.2's `of_check_bad_map` fallback applied.
   var legacyQuirk = false
 
+  /// Entries decoded before the walk stopped (all of them, unless `visit`
+  /// stopped it).
+  var count = 0
+
   static func decode(
     _ property: Property, layout: IOMMUMapLayout, tree: DeviceTree
   ) -> DecodedIOMMUMap {
+    var entries: [IOMMUMapEntry] = []
+    var map = walk(property, layout: layout, tree: tree) { entry in
+      entries.append(entry)
+      return true
+    }
+    map.entries = entries
+    return map
+  }
+
+  /// Decodes entry by entry, handing each to `visit`, without keeping them:
+  /// a map of 100,000 entries is read twice (once per kernel generation)
+  /// and held once. `visit` returns false to stop.
+  static func walk(
+    _ property: Property, layout: IOMMUMapLayout, tree: DeviceTree,
+    _ visit: (IOMMUMapEntry) -> Bool
+  ) -> DecodedIOMMUMap {
     switch layout {
-    case .fixedTuples: decodeFixed(property, tree: tree)
-    case .targetCells: decodeByTargetCells(property, tree: tree)
+    case .fixedTuples: decodeFixed(property, tree: tree, visit)
+    case .targetCells: decodeByTargetCells(property, tree: tree, visit)
     }
   }
 
-  private static func decodeFixed(_ property: Property, tree: DeviceTree) -> DecodedIOMMUMap {
+  /// Whether `other` reads the map as this does: the same entries (base,
+  /// phandle, outputs, length) and the same place where decoding stops,
+  /// whatever the wording of why. Walks the other reading without keeping it.
+  func means(
+    sameAs layout: IOMMUMapLayout, of property: Property, tree: DeviceTree
+  ) -> Bool {
+    var position = 0
+    var same = true
+    let other = Self.walk(property, layout: layout, tree: tree) { entry in
+      guard position < entries.count, entries[position].means(sameAs: entry) else {
+        same = false
+        return false
+      }
+      position += 1
+      return true
+    }
+    return same && other.count == entries.count && other.stop == stop
+  }
+
+  private static func decodeFixed(
+    _ property: Property, tree: DeviceTree, _ visit: (IOMMUMapEntry) -> Bool
+  ) -> DecodedIOMMUMap {
     var map = DecodedIOMMUMap()
     let bytes = property.bytes.count
     guard bytes > 0, bytes.isMultiple(of: 16) else {
@@ -74,18 +121,19 @@ struct DecodedIOMMUMap: Hashable {
     }
     let cells = property.cells
     for (index, start) in stride(from: 0, to: cells.count, by: 4).enumerated() {
-      map.entries.append(
-        IOMMUMapEntry(
-          index: index, ridBase: cells[start], phandle: cells[start + 1],
-          target: tree.node(phandle: cells[start + 1]), outputs: [cells[start + 2]],
-          length: cells[start + 3]))
+      let entry = IOMMUMapEntry(
+        index: index, ridBase: cells[start], phandle: cells[start + 1],
+        target: tree.node(phandle: cells[start + 1]), outputs: [cells[start + 2]],
+        length: cells[start + 3])
+      guard visit(entry) else { return map }
+      map.count += 1
     }
     return map
   }
 
-  private static func decodeByTargetCells(_ property: Property, tree: DeviceTree)
-    -> DecodedIOMMUMap
-  {
+  private static func decodeByTargetCells(
+    _ property: Property, tree: DeviceTree, _ visit: (IOMMUMapEntry) -> Bool
+  ) -> DecodedIOMMUMap {
     var map = DecodedIOMMUMap()
     guard !property.hasPartialCell else {
       map.failure = .badLength("\(property.bytes.count) bytes is not whole cells", wholeMap: true)
@@ -118,11 +166,12 @@ struct DecodedIOMMUMap: Hashable {
             + "but \(cells.count - offset) remain", wholeMap: false)
         return map
       }
-      map.entries.append(
-        IOMMUMapEntry(
-          index: index, ridBase: cells[offset], phandle: phandle, target: target,
-          outputs: Specifier(cells[offset + 2..<offset + 2 + Int(outputCount)]),
-          length: cells[offset + size - 1]))
+      let entry = IOMMUMapEntry(
+        index: index, ridBase: cells[offset], phandle: phandle, target: target,
+        outputs: Specifier(cells[offset + 2..<offset + 2 + Int(outputCount)]),
+        length: cells[offset + size - 1])
+      guard visit(entry) else { return map }
+      map.count += 1
       offset += size
       index += 1
     }
@@ -138,21 +187,10 @@ struct DecodedIOMMUMap: Hashable {
     }
   }
 
-  /// Whether two readings mean the same: the same entries (base, phandle,
-  /// outputs, length) and the same place where decoding stops, whatever
-  /// the wording of why.
-  func means(sameAs other: DecodedIOMMUMap) -> Bool {
-    stop == other.stop
-      && entries.elementsEqual(other.entries) {
-        $0.ridBase == $1.ridBase && $0.phandle == $1.phandle && $0.outputs == $1.outputs
-          && $0.length == $1.length
-      }
-  }
-
   private var stop: String {
     switch failure {
     case nil: ""
-    case .badLength(_, let whole): whole ? "rejected" : "stops after \(entries.count)"
+    case .badLength(_, let whole): whole ? "rejected" : "stops after \(count)"
     case .unknownPhandle(let entry, _), .tooManyCells(let entry, _, _): "stops at \(entry)"
     }
   }

@@ -20,7 +20,7 @@ struct LinkSet: Sendable {
   let diagnostics: [Diagnostic]
   /// Each `iommus` and `iommu-map` the kernel reads, in tree order, with
   /// the range of `links` it gave (possibly empty): the generic consumers.
-  let properties: [(key: ConsumerKey, links: Range<Int>)]
+  let properties: [PropertyLinks]
   /// Properties the kernel stops reading before their end.
   let stops: [ConsumerKey: ParseStop]
 
@@ -64,7 +64,7 @@ struct LinkReader {
   private(set) var links: [Link] = []
   private(set) var findings = Findings()
   private(set) var stops: [ConsumerKey: ParseStop] = [:]
-  private(set) var properties: [(key: ConsumerKey, links: Range<Int>)] = []
+  private(set) var properties: [PropertyLinks] = []
 
   init(tree: DeviceTree, topology: Topology, kernel: KernelVersion) {
     self.tree = tree
@@ -88,9 +88,19 @@ struct LinkReader {
         arguments: arguments, range: range))
   }
 
+  /// Room for `count` more links, so that a map of 100,000 entries grows
+  /// the list once.
+  mutating func reserve(_ count: Int) {
+    // Never to just the size asked: a thousand small maps must not copy
+    // the list a thousand times.
+    if links.capacity < links.count + count {
+      links.reserveCapacity(max(links.count + count, links.capacity * 2))
+    }
+  }
+
   /// A property the kernel reads, and the links it gave.
   mutating func consumer(_ key: ConsumerKey, links: Range<Int>) {
-    properties.append((key, links))
+    properties.append(PropertyLinks(key: key, links: links))
   }
 
   mutating func stop(_ node: NodeID, _ stop: ParseStop) {
@@ -108,4 +118,21 @@ extension PhandleIterator {
     let bytes = property.bytes
     return Specifier((0..<min(argumentCount, max(limit, 0))).lazy.map { bytes.cell(start + $0) })
   }
+}
+
+/// A property the kernel reads and the links it gave, in 12 bytes: a tree of
+/// masters has one per master.
+struct PropertyLinks: Sendable {
+  let key: ConsumerKey
+  private let first: UInt32
+  private let count: UInt32
+
+  init(key: ConsumerKey, links: Range<Int>) {
+    self.key = key
+    first = UInt32(truncatingIfNeeded: links.lowerBound)
+    count = UInt32(truncatingIfNeeded: links.count)
+  }
+
+  /// A range of `LinkSet.links`.
+  var links: Range<Int> { Int(first)..<Int(first + count) }
 }

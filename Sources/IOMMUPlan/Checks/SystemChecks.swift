@@ -137,22 +137,31 @@ struct SystemChecks: Sendable {
     /// waits for itself).
     func cycles(_ inventory: Inventory, _ findings: inout Findings) {
       let probing = { (node: NodeID) in topology.isEnabled(node) }
-      var edges =
-        links
-        .filter { $0.property != .mmuMasters && probing($0.consumer) && probing($0.supplier) }
-        .map { (consumer: $0.consumer, supplier: $0.supplier) }
+      let probes = { (link: Link) in
+        link.property != .mmuMasters && probing(link.consumer) && probing(link.supplier)
+      }
+      var own: [(consumer: NodeID, supplier: NodeID)] = []
       var notes: [NodeID: String] = [:]
       for iommu in inventory.iommus where probing(iommu.node) {
         guard let (rid, link) = ownRequesterID(iommu.node), probing(link.supplier) else { continue }
-        edges.append((iommu.node, link.supplier))
+        own.append((iommu.node, link.supplier))
         notes[iommu.node] =
           " (its own RID \(hex(rid)) is mapped by \(path(link.consumer)) iommu-map entry "
           + "\(link.index))"
       }
       // Only a node that is also a supplier can lie on a cycle: a tree of
       // 100,000 masters leaves the graph its few IOMMUs.
-      let suppliers = Set(edges.map(\.supplier))
-      let graph = DependencyGraph(edges: edges.filter { suppliers.contains($0.consumer) })
+      var suppliers = Set(own.map(\.supplier))
+      var last: NodeID?
+      for link in links where link.supplier != last && probes(link) {
+        suppliers.insert(link.supplier)
+        last = link.supplier
+      }
+      var edges = own.filter { suppliers.contains($0.consumer) }
+      for link in links where probes(link) && suppliers.contains(link.consumer) {
+        edges.append((link.consumer, link.supplier))
+      }
+      let graph = DependencyGraph(edges: edges)
       for cycle in graph.cycles {
         let detail = cycle.dropLast().compactMap { notes[$0] }.joined()
         findings.report(

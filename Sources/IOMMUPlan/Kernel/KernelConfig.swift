@@ -1,4 +1,5 @@
-import Foundation
+import DeviceTree
+import FoundationEssentials
 
 /// The symbols of a kernel `.config` (or `/proc/config.gz`) that the planner
 /// reads: `CONFIG_X=y|m|value`, and `# CONFIG_X is not set`.
@@ -58,21 +59,24 @@ public struct KernelConfig: Sendable {
 
   public func integer(_ symbol: String) -> Int? { values[symbol].flatMap { Int($0) } }
 
+  /// Decompressed by the system's `gzip -dc`, which every Debian system has.
   private static func gunzip(_ path: String) throws(PlanInputError) -> Data {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["gzip", "-dc", path]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    do {
-      try process.run()
+    guard let gzip = Subprocess.executable(named: "gzip"),
+      let scratch = Subprocess.scratchDirectory()
+    else {
+      throw PlanInputError(file: path, reason: "cannot run gzip to read the compressed config")
+    }
+    let output = scratch + "/config"
+    defer {
+      try? FileManager.default.removeItem(atPath: scratch)
+    }
+    let status: Int32
+    do throws(SubprocessError) {
+      status = try Subprocess.run(gzip, [gzip, "-dc", path], output: output, limit: .seconds(60))
     } catch {
       throw PlanInputError(file: path, reason: "cannot run gzip to read the compressed config")
     }
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
+    guard status == 0, let data = FileManager.default.contents(atPath: output) else {
       throw PlanInputError(file: path, reason: "gzip cannot decompress it")
     }
     return data

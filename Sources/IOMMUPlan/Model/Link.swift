@@ -29,10 +29,10 @@ public struct IDRange: Hashable, Sendable {
 public struct Link: Hashable, Sendable {
   public let consumer: NodeID
   public let supplier: NodeID
+  // An entry number is bounded by the reference-cell limit: 32 bits hold
+  // it, and a tree of 100,000 masters keeps 100,000 links.
+  private let entry: UInt32
   public let property: LinkProperty
-  /// The entry number within the property (for `mmu-masters`, within the
-  /// SMMU's list).
-  public let index: Int
   /// The specifier cells the IOMMU driver receives (`iommus`: at most 16;
   /// `iommu-map`: the output base; `mmu-masters`: the stream IDs).
   public let arguments: Specifier
@@ -46,10 +46,14 @@ public struct Link: Hashable, Sendable {
     self.consumer = consumer
     self.supplier = supplier
     self.property = property
-    self.index = index
+    self.entry = UInt32(clamping: index)
     self.arguments = arguments
     self.range = range
   }
+
+  /// The entry number within the property (for `mmu-masters`, within the
+  /// SMMU's list).
+  public var index: Int { Int(entry) }
 
   /// The consumer and the binding: what a plan consumer is keyed by.
   public var consumerKey: ConsumerKey { ConsumerKey(consumer, property) }

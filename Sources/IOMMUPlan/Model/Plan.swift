@@ -46,6 +46,26 @@ public struct Plan: Sendable {
     case seconds(Int)
     /// `deferred_probe_timeout=-1`: never.
     case never
+
+    /// 32 bits for a consumer to keep: 0 for none.
+    var code: Int32 {
+      switch self {
+      case .afterLateInitcall: -1
+      case .atLateInitcall: -2
+      case .never: -3
+      case .seconds(let seconds): Int32(clamping: max(seconds, 1))
+      }
+    }
+
+    init?(code: Int32) {
+      switch code {
+      case 0: return nil
+      case -1: self = .afterLateInitcall
+      case -2: self = .atLateInitcall
+      case -3: self = .never
+      default: self = .seconds(Int(code))
+      }
+    }
   }
 
   /// Why an IOMMU instance never registers.
@@ -122,12 +142,13 @@ public struct Plan: Sendable {
     case unparsableFirstEntry
     /// No `iommu-map` entry could be read.
     case noUsableMapEntry
-    /// An `iommus` entry ends the walk.
-    case walkEnded(WalkEnd)
+    /// An `iommus` entry ends the walk. (Boxed, as the next one: a consumer
+    /// keeps its cause, and these are the large ones.)
+    indirect case walkEnded(WalkEnd)
     /// `iommu-map` entries end their lookups; the worst outcome's groups.
     case mapEntries([EntryGroup])
     /// An SMMUv3 or virtio-iommu refuses this second master of a stream ID.
-    case streamIDTaken(ids: [UInt32], iommu: NodeID, earlier: NodeID)
+    indirect case streamIDTaken(ids: [UInt32], iommu: NodeID, earlier: NodeID)
     /// A legacy master.
     case legacy(LegacyAttachment)
   }
@@ -140,17 +161,25 @@ public struct Plan: Sendable {
     public let cause: Cause
     /// Sorted by IOMMU path, then module.
     public let waits: [Wait]
-    /// When it gives up on an IOMMU that is not there; nil when nothing
-    /// keeps it waiting.
-    public let deadline: Deadline?
-    /// Its links: a range of `Report.links` (the entries of its walk, in
-    /// order); empty when the property yields none.
-    public let links: Range<Int>
-    /// The `iommus` entry where the kernel's walk stops, when an entry ends
-    /// it before the last.
-    public let end: Int?
+    // Numbers in 32 bits: a tree of masters keeps one consumer per master.
+    private let deadlineCode: Int32
+    private let firstLink: UInt32
+    private let linkCount: UInt32
+    private let endEntry: Int32
 
     public var key: ConsumerKey { ConsumerKey(node, property) }
+
+    /// When it gives up on an IOMMU that is not there; nil when nothing
+    /// keeps it waiting.
+    public var deadline: Deadline? { Deadline(code: deadlineCode) }
+
+    /// Its links: a range of `Report.links` (the entries of its walk, in
+    /// order); empty when the property yields none.
+    public var links: Range<Int> { Int(firstLink)..<Int(firstLink + linkCount) }
+
+    /// The `iommus` entry where the kernel's walk stops, when an entry ends
+    /// it before the last.
+    public var end: Int? { endEntry < 0 ? nil : Int(endEntry) }
 
     public init(
       node: NodeID, property: LinkProperty, outcome: Outcome, cause: Cause, waits: [Wait],
@@ -161,13 +190,25 @@ public struct Plan: Sendable {
       self.outcome = outcome
       self.cause = cause
       self.waits = waits
-      self.deadline = deadline
-      self.links = links
-      self.end = end
+      deadlineCode = deadline?.code ?? 0
+      firstLink = UInt32(clamping: links.lowerBound)
+      linkCount = UInt32(clamping: links.count)
+      endEntry = end.map { Int32(clamping: $0) } ?? -1
+    }
+
+    /// The same consumer with its links placed in the report.
+    func with(links: Range<Int>, waits: [Wait]) -> Consumer {
+      Consumer(
+        node: node, property: property, outcome: outcome, cause: cause, waits: waits,
+        deadline: deadline, links: links, end: end)
     }
 
     /// The modules it waits for, sorted and each once.
-    public var modules: [String] { Array(Set(waits.compactMap(\.module))).sorted() }
+    public var modules: [String] {
+      // One wait or one module, nearly always: no set for those.
+      let named = waits.compactMap { $0.module }
+      return named.count < 2 ? named : Array(Set(named)).sorted()
+    }
   }
 
   /// A supplier link fw_devlink makes from an IOMMU's node: the IOMMU

@@ -32,28 +32,46 @@ public struct Report: Sendable {
   }
 
   /// Runs the stages over the tree: bindings, inventory, checks, planning.
+  /// The tree is let go when the stages are done, before their results are
+  /// put in order: a caller that hands it over (`consume`) frees the blob
+  /// then.
   public init(
-    tree: DeviceTree, inputPath: String, build: KernelBuild, request: PlanRequest = PlanRequest()
+    tree: consuming DeviceTree, inputPath: String, build: KernelBuild,
+    request: PlanRequest = PlanRequest()
   ) {
-    let topology = Topology(tree)
-    let links = LinkSet(tree: tree, topology: topology, kernel: build.version)
-    let inventory = Inventory(tree: tree, links: links, build: build)
-    let checks = SystemChecks(tree: tree, topology: topology, links: links, inventory: inventory)
-    let planning = Planning(
-      tree: tree, topology: topology, links: links, inventory: inventory, build: build,
-      request: request)
-    let input = Input(
-      path: inputPath, model: tree.root.property("model")?.firstString,
-      compatible: tree.root.compatible)
-    let nodes = NodeTable(
-      tree: tree,
-      nodes: Self.mentioned(links, inventory, checks, planning, tree: tree),
-      enabled: topology.isEnabled)
+    let stages = Stages(tree: tree, inputPath: inputPath, build: build, request: request)
     self.init(
-      input: input, kernel: build.version, nodes: nodes, iommus: inventory.iommus,
-      links: links.links, plan: planning.plan,
-      diagnostics: links.diagnostics + checks.diagnostics + planning.diagnostics,
-      explanations: planning.explanations)
+      input: stages.input, kernel: build.version, nodes: stages.nodes,
+      iommus: stages.inventory.iommus, links: stages.links.links, plan: stages.planning.plan,
+      diagnostics: stages.links.diagnostics + stages.checks.diagnostics
+        + stages.planning.diagnostics,
+      explanations: stages.planning.explanations)
+  }
+
+  /// What the stages make of a tree, and the table of the nodes they name.
+  private struct Stages {
+    let input: Input
+    let links: LinkSet
+    let inventory: Inventory
+    let checks: SystemChecks
+    let planning: Planning
+    let nodes: NodeTable
+
+    init(tree: DeviceTree, inputPath: String, build: KernelBuild, request: PlanRequest) {
+      let topology = Topology(tree)
+      links = LinkSet(tree: tree, topology: topology, kernel: build.version)
+      inventory = Inventory(tree: tree, links: links, build: build)
+      checks = SystemChecks(tree: tree, topology: topology, links: links, inventory: inventory)
+      planning = Planning(
+        tree: tree, topology: topology, links: links, inventory: inventory, build: build,
+        request: request)
+      input = Input(
+        path: inputPath, model: tree.root.property("model")?.firstString,
+        compatible: tree.root.compatible)
+      nodes = NodeTable(
+        tree: tree, nodes: Report.mentioned(links, inventory, checks, planning, tree: tree),
+        enabled: topology.isEnabled)
+    }
   }
 
   /// Puts the stages' results in path order.
@@ -65,15 +83,16 @@ public struct Report: Sendable {
     self.kernel = kernel
     self.nodes = nodes
     self.iommus = iommus.sorted { nodes.precedes($0.node, $1.node) }
-    let sortedLinks = links.sorted { lhs, rhs in
-      let left = (
-        nodes.rank(lhs.consumer), lhs.property.rawValue, lhs.index, nodes.rank(lhs.supplier)
-      )
-      let right = (
-        nodes.rank(rhs.consumer), rhs.property.rawValue, rhs.index, nodes.rank(rhs.supplier)
-      )
-      return left < right
+    // Sorted as positions, then copied once: a tree of masters has 100,000
+    // links, and each swap of a link would move it whole. A list already in
+    // order (one big map) is kept as it is.
+    func precedes(_ a: Link, _ b: Link) -> Bool {
+      (nodes.rank(a.consumer), a.property.rawValue, a.index, nodes.rank(a.supplier))
+        < (nodes.rank(b.consumer), b.property.rawValue, b.index, nodes.rank(b.supplier))
     }
+    let inOrder = zip(links, links.dropFirst()).allSatisfy { !precedes($1, $0) }
+    let sortedLinks =
+      inOrder ? links : links.indices.sorted { precedes(links[$0], links[$1]) }.map { links[$0] }
     self.links = sortedLinks
     self.plan = Self.ordered(plan, links: sortedLinks, nodes: nodes)
     self.diagnostics = diagnostics.sorted { lhs, rhs in
@@ -97,11 +116,11 @@ public struct Report: Sendable {
   public func streamIDs(of consumer: Plan.Consumer) -> [UInt32] {
     let links = self.links[consumer.links]
     return consumer.property == .mmuMasters
-      ? links.flatMap(\.arguments) : links.compactMap(\.arguments.first)
+      ? links.flatMap { $0.arguments } : links.compactMap { $0.arguments.first }
   }
 
   /// Every node a report names, so the table can give its path.
-  private static func mentioned(
+  fileprivate static func mentioned(
     _ links: LinkSet, _ inventory: Inventory, _ checks: SystemChecks, _ planning: Planning,
     tree: DeviceTree
   ) -> [NodeID] {
@@ -137,8 +156,10 @@ public struct Report: Sendable {
   /// The plan in path order: consumers with their links' ranges, waits,
   /// IOMMUs and what each module provides.
   private static func ordered(_ plan: Plan, links: [Link], nodes: NodeTable) -> Plan {
-    let consumers = plan.consumers.sorted {
-      (nodes.rank($0.node), $0.property.rawValue) < (nodes.rank($1.node), $1.property.rawValue)
+    let consumers = plan.consumers
+    let order = consumers.indices.sorted { lhs, rhs in
+      (nodes.rank(consumers[lhs].node), consumers[lhs].property.rawValue)
+        < (nodes.rank(consumers[rhs].node), consumers[rhs].property.rawValue)
     }
     var ranged: [Plan.Consumer] = []
     ranged.reserveCapacity(consumers.count)
@@ -146,21 +167,17 @@ public struct Report: Sendable {
     // are the next run with its node and property.
     var cursor = 0
     var waits = WaitOrder(nodes: nodes)
-    for consumer in consumers {
-      let key = consumer.key
-      while cursor < links.count && links[cursor].consumerKey != key
-        && (nodes.rank(links[cursor].consumer), links[cursor].property.rawValue)
-          < (nodes.rank(key.node), key.property.rawValue)
+    for index in order {
+      let consumer = consumers[index]
+      let key = (nodes.rank(consumer.node), consumer.property.rawValue)
+      while cursor < links.count
+        && (nodes.rank(links[cursor].consumer), links[cursor].property.rawValue) < key
       {
         cursor += 1
       }
       let start = cursor
-      while cursor < links.count && links[cursor].consumerKey == key { cursor += 1 }
-      ranged.append(
-        Plan.Consumer(
-          node: consumer.node, property: consumer.property, outcome: consumer.outcome,
-          cause: consumer.cause, waits: waits.sorted(consumer.waits),
-          deadline: consumer.deadline, links: start..<cursor, end: consumer.end))
+      while cursor < links.count && links[cursor].consumerKey == consumer.key { cursor += 1 }
+      ranged.append(consumer.with(links: start..<cursor, waits: waits.sorted(consumer.waits)))
     }
     func provided(_ loads: [Plan.ModuleLoad]) -> [Plan.ModuleLoad] {
       loads.map {

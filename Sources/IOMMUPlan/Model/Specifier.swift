@@ -4,35 +4,42 @@
 ///
 /// Nearly every specifier has one or two cells (a stream ID, and for a
 /// 2-cell arm-smmu its SMR mask), so those are held inline: a tree with
-/// 100,000 masters makes no allocation per link. Longer ones keep an array.
+/// 100,000 masters makes no allocation per link, and a link stays small.
+/// Longer ones keep an array.
 public struct Specifier: RandomAccessCollection, Hashable, Sendable {
-  private let first: UInt32
-  private let second: UInt32
-  private let inlineCount: UInt8
-  private let spilled: [UInt32]?
+  private enum Storage: Hashable, Sendable {
+    case inline(UInt32, UInt32, count: UInt8)
+    case spilled([UInt32])
+  }
+
+  private let storage: Storage
 
   public init<Cells: Collection>(_ cells: Cells) where Cells.Element == UInt32 {
     if cells.count <= 2 {
       var iterator = cells.makeIterator()
-      first = iterator.next() ?? 0
-      second = iterator.next() ?? 0
-      inlineCount = UInt8(cells.count)
-      spilled = nil
+      storage = .inline(iterator.next() ?? 0, iterator.next() ?? 0, count: UInt8(cells.count))
     } else {
-      first = 0
-      second = 0
-      inlineCount = 0
-      spilled = Array(cells)
+      storage = .spilled(Array(cells))
     }
   }
 
   public var startIndex: Int { 0 }
-  public var endIndex: Int { spilled?.count ?? Int(inlineCount) }
+
+  public var endIndex: Int {
+    switch storage {
+    case .inline(_, _, let count): Int(count)
+    case .spilled(let cells): cells.count
+    }
+  }
 
   public subscript(position: Int) -> UInt32 {
-    if let spilled { return spilled[position] }
-    precondition(position >= 0 && position < Int(inlineCount), "specifier cell out of range")
-    return position == 0 ? first : second
+    switch storage {
+    case .inline(let first, let second, let count):
+      precondition(position >= 0 && position < Int(count), "specifier cell out of range")
+      return position == 0 ? first : second
+    case .spilled(let cells):
+      return cells[position]
+    }
   }
 
   public static func == (lhs: Specifier, rhs: Specifier) -> Bool {

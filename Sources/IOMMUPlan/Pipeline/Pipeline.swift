@@ -32,11 +32,13 @@ public struct Pipeline: Sendable {
     } catch {
       return FileReport(path: path, kernel: build.version, outcome: .unreadable(error.reason))
     }
-    return FileReport(path: path, kernel: build.version, outcome: .report(report(tree, path: path)))
+    let report = report(consume tree, path: path)
+    return FileReport(path: path, kernel: build.version, outcome: .report(report))
   }
 
-  /// The report of a tree already loaded, named `path`.
-  public func report(_ tree: DeviceTree, path: String) -> Report {
+  /// The report of a tree already loaded, named `path`; the tree is let go
+  /// as early as the report allows.
+  public func report(_ tree: consuming DeviceTree, path: String) -> Report {
     Report(tree: tree, inputPath: path, build: build, request: request)
   }
 }

@@ -1,7 +1,10 @@
 import DeviceTree
 
 /// When one IOMMU instance can register with the IOMMU core, on one build.
-struct IOMMUReadiness {
+///
+/// A class: every link to the IOMMU asks for it, and a copy of a struct of
+/// arrays and strings would retain each of them.
+final class IOMMUReadiness {
   var state: Plan.IOMMUState.Readiness
   /// Modules that must load first: supplier modules, then the driver's own.
   var modules: [String] = []
@@ -16,6 +19,14 @@ struct IOMMUReadiness {
   /// Why it never registers, or gives no translation: how the walk of a
   /// device that reaches it ends.
   var end: Plan.WalkEnd?
+  /// `modules` as what a device that reaches this IOMMU waits for: made
+  /// once, shared by every such device.
+  var waits: [Plan.Wait] = []
+
+  init(state: Plan.IOMMUState.Readiness, driver: IOMMUDriver?) {
+    self.state = state
+    self.driver = driver
+  }
 }
 
 /// Works out readiness for every IOMMU, following fw_devlink's supplier
@@ -98,18 +109,28 @@ struct ReadinessResolver {
   }
 
   mutating func readiness(of iommu: NodeID) -> IOMMUReadiness {
-    if let known = cache[iommu] { return known }
+    // The masters of one IOMMU are neighbours: asked in a row, answered
+    // without hashing.
+    if let last, last.iommu == iommu { return last.readiness }
+    if let known = cache[iommu] {
+      last = (iommu, known)
+      return known
+    }
     visiting.insert(iommu)
     let result = resolve(iommu)
+    result.waits = result.modules.map { Plan.Wait(iommu: iommu, module: $0) }
     visiting.remove(iommu)
     cache[iommu] = result
+    last = (iommu, result)
     return result
   }
+
+  private var last: (iommu: NodeID, readiness: IOMMUReadiness)?
 
   private mutating func resolve(_ iommu: NodeID) -> IOMMUReadiness {
     let node = tree[iommu]
     let driver = IOMMUDriver.matching(node)
-    var readiness = IOMMUReadiness(state: .ready, driver: driver)
+    let readiness = IOMMUReadiness(state: .ready, driver: driver)
     let mode: DriverMode
     let source: ModeSource
     let name: String
@@ -156,11 +177,10 @@ struct ReadinessResolver {
   }
 
   private func never(_ reason: Plan.NeverReason, _ readiness: IOMMUReadiness) -> IOMMUReadiness {
-    var result = readiness
-    result.state = .never(reason)
-    result.end = .neverRegisters(reason)
-    result.modules = []
-    return result
+    readiness.state = .never(reason)
+    readiness.end = .neverRegisters(reason)
+    readiness.modules = []
+    return readiness
   }
 
   /// Modules among a node's transitive suppliers; or why it can never

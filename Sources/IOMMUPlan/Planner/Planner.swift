@@ -13,10 +13,16 @@ struct Planner {
   /// Available arm-smmu instances of both kinds: whichever kind probes second
   /// is refused, so neither can be counted on.
   let mixedSMMUs: Bool
+  /// By node index: the inventory's available IOMMUs, which every link's
+  /// supplier is among (asked once per link, so not through a node view).
+  private let available: [Bool]
   /// How a walk that waited for a set of waits ends: the same for every
   /// device that waits for the same modules, so each is made once and its
   /// waits array shared (a tree of 100,000 masters on one SMMU has one).
   private var endings: [Set<Plan.Wait>: Ending] = [:]
+  /// The last walk's waits and ending: neighbours in the tree nearly always
+  /// wait for the same things, and an array compares without hashing.
+  private var lastEnding: (waits: [Plan.Wait], ending: Ending)?
 
   init(
     tree: DeviceTree, topology: Topology, build: KernelBuild, deadline: Plan.Deadline,
@@ -32,11 +38,15 @@ struct Planner {
     let smmus = inventory.iommus.filter { $0.driver == .armSMMU && $0.isAvailable }
     let legacy = smmus.filter { $0.binding == .legacy || $0.binding == .mixed }
     mixedSMMUs = !legacy.isEmpty && legacy.count < smmus.count
+    var available = [Bool](repeating: false, count: tree.nodes.count)
+    for iommu in inventory.iommus where iommu.isAvailable { available[iommu.node.rawValue] = true }
+    self.available = available
   }
 
   /// Every enabled consumer, in tree order.
   mutating func consumers(_ set: LinkSet) -> [Plan.Consumer] {
     var result: [Plan.Consumer] = []
+    result.reserveCapacity(set.properties.count)
     for read in set.properties where topology.isEnabled(read.key.node) {
       let links = set.links[read.links]
       switch read.key.property {
@@ -65,12 +75,12 @@ struct Planner {
         node: node, property: .iommus, outcome: .noIOMMU,
         cause: empty ? .emptyFirstEntry : .unparsableFirstEntry, waits: [], deadline: nil)
     }
-    var waits = Set<Plan.Wait>()
+    var waits: [Plan.Wait] = []
     var firstDriver: String?
     for link in links {
       // iommu_fwspec_init refuses a second IOMMU driver for one device
       // (-EINVAL), which ends the walk with no IOMMU.
-      if tree[link.supplier].isAvailable, let driver = driverName(link.supplier) {
+      if available[link.supplier.rawValue], let driver = driverName(link.supplier) {
         if let firstDriver, firstDriver != driver {
           let end = Plan.WalkEnd.secondDriver(
             entry: link.index, driver: driver, earlier: firstDriver)
@@ -79,7 +89,7 @@ struct Planner {
         firstDriver = firstDriver ?? driver
       }
       let step = evaluate(link)
-      waits.formUnion(step.waits)
+      add(step.waits, to: &waits)
       if let end = step.end {
         return ended(node, .iommus, waits, .walkEnded(end), outcome: end.outcome, at: link.index)
       }
@@ -95,7 +105,7 @@ struct Planner {
         node: node, property: .iommuMap, outcome: .noIOMMU, cause: .noUsableMapEntry, waits: [],
         deadline: nil)
     }
-    var waits = Set<Plan.Wait>()
+    var waits: [Plan.Wait] = []
     var ends: [(end: Plan.WalkEnd, entry: Int)] = []
     for link in links {
       if link.range?.length == 0 {
@@ -103,7 +113,7 @@ struct Planner {
         continue
       }
       let step = evaluate(link)
-      waits.formUnion(step.waits)
+      add(step.waits, to: &waits)
       if let end = step.end { ends.append((end, link.index)) }
     }
     let order: [Plan.Outcome] = [.unknown, .unprotected, .noIOMMU]
@@ -127,25 +137,31 @@ struct Planner {
 
   /// A walk that an entry ended: it waited for `waits` first.
   private func ended(
-    _ node: NodeID, _ property: LinkProperty, _ waits: Set<Plan.Wait>, _ cause: Plan.Cause,
+    _ node: NodeID, _ property: LinkProperty, _ waits: [Plan.Wait], _ cause: Plan.Cause,
     outcome: Plan.Outcome, at entry: Int?
   ) -> Plan.Consumer {
     var waitsForDeadline = !waits.isEmpty
     if case .walkEnded(.neverRegisters) = cause { waitsForDeadline = true }
     return Plan.Consumer(
-      node: node, property: property, outcome: outcome, cause: cause, waits: sorted(waits),
-      deadline: waitsForDeadline ? deadline : nil, end: entry)
+      node: node, property: property, outcome: outcome, cause: cause,
+      waits: sorted(Set(waits)), deadline: waitsForDeadline ? deadline : nil, end: entry)
   }
 
   private mutating func finish(
-    _ node: NodeID, _ property: LinkProperty, _ waits: Set<Plan.Wait>
+    _ node: NodeID, _ property: LinkProperty, _ waits: [Plan.Wait]
   ) -> Plan.Consumer {
     let end: Ending
-    if let known = endings[waits] {
-      end = known
+    if let last = lastEnding, last.waits == waits {
+      end = last.ending
     } else {
-      end = ending(waits)
-      endings[waits] = end
+      let key = Set(waits)
+      if let known = endings[key] {
+        end = known
+      } else {
+        end = ending(key)
+        endings[key] = end
+      }
+      lastEnding = (waits, end)
     }
     return Plan.Consumer(
       node: node, property: property, outcome: end.outcome, cause: end.cause, waits: end.waits,
@@ -171,6 +187,16 @@ struct Planner {
     let deadline: Plan.Deadline?
   }
 
+  /// A walk's waits, each once, in the order met; an entry that adds
+  /// nothing new leaves the array as it was (often the IOMMU's own).
+  private func add(_ more: [Plan.Wait], to waits: inout [Plan.Wait]) {
+    if waits.isEmpty {
+      waits = more
+      return
+    }
+    for wait in more where !waits.contains(wait) { waits.append(wait) }
+  }
+
   /// In tree order here; the report puts them in path order.
   private func sorted(_ waits: Set<Plan.Wait>) -> [Plan.Wait] {
     waits.sorted { ($0.iommu, $0.module ?? "") < ($1.iommu, $1.module ?? "") }
@@ -179,11 +205,11 @@ struct Planner {
   /// One entry of a walk: what it waits for, and how it ends the walk when
   /// it does.
   private mutating func evaluate(_ link: Link) -> (waits: [Plan.Wait], end: Plan.WalkEnd?) {
-    guard tree[link.supplier].isAvailable else {
+    guard available[link.supplier.rawValue] else {
       return ([], .disabled(property: link.property, entry: link.index, iommu: link.supplier))
     }
     let readiness = resolver.readiness(of: link.supplier)
-    let waits = readiness.modules.map { Plan.Wait(iommu: link.supplier, module: $0) }
+    let waits = readiness.waits
     if mixedSMMUs && readiness.driver == .armSMMU && link.property != .mmuMasters {
       return (waits, .mixedSMMUs(iommu: link.supplier))
     }

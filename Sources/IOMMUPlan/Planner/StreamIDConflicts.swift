@@ -15,31 +15,67 @@ struct StreamIDConflicts {
   /// One master's claim on a range of stream IDs (or one ID widened by an
   /// SMR mask).
   private struct Claim {
-    let link: Int
-    let consumer: NodeID
     let first: UInt64
     let last: UInt64
+    let consumer: NodeID
     let smrMask: UInt32
+    private let position: UInt32
 
+    init(link: Int, consumer: NodeID, first: UInt64, last: UInt64, smrMask: UInt32) {
+      self.first = first
+      self.last = last
+      self.consumer = consumer
+      self.smrMask = smrMask
+      position = UInt32(truncatingIfNeeded: link)
+    }
+
+    /// The link's position in the link list.
+    var link: Int { Int(position) }
     var isPlain: Bool { first == last && smrMask == 0 }
   }
 
   init(tree: DeviceTree, topology: Topology, links: [Link], inventory: Inventory) {
     var findings = Findings()
     var losers: [NodeID: Plan.Cause] = [:]
-    let bySupplier = Dictionary(
-      grouping: links.indices.filter {
-        links[$0].property != .mmuMasters && topology.isEnabled(links[$0].consumer)
-      }
-    ) { links[$0].supplier }
+    // The links of each checked IOMMU, as positions (a tree of masters has
+    // one link per master, all on a few IOMMUs).
+    var checked: [NodeID: IOMMUDriver.StreamIDSharing] = [:]
     for iommu in inventory.iommus where iommu.isAvailable {
-      guard let driver = iommu.driver, driver.streamIDs != .unchecked,
-        let indices = bySupplier[iommu.node]
-      else { continue }
-      let exclusive = driver.streamIDs == .exclusive
+      if let sharing = iommu.driver?.streamIDs, sharing != .unchecked {
+        checked[iommu.node] = sharing
+      }
+    }
+    var bySupplier: [NodeID: [UInt32]] = [:]
+    var run: (supplier: NodeID, checked: Bool)?
+    var found: [UInt32] = []
+    for (index, link) in links.enumerated() {
+      // A run of one supplier is looked up once.
+      if run?.supplier != link.supplier {
+        if let run, !found.isEmpty { bySupplier[run.supplier, default: []] += found }
+        found.removeAll(keepingCapacity: true)
+        run = (link.supplier, checked[link.supplier] != nil)
+      }
+      if run?.checked == true && link.property != .mmuMasters
+        && topology.isEnabled(link.consumer)
+      {
+        found.append(UInt32(index))
+      }
+    }
+    if let run, !found.isEmpty { bySupplier[run.supplier, default: []] += found }
+    for iommu in inventory.iommus {
+      guard let sharing = checked[iommu.node], let indices = bySupplier[iommu.node] else {
+        continue
+      }
+      let exclusive = sharing == .exclusive
       let matchMask = exclusive ? 0 : tree[iommu.node].u32("stream-match-mask") ?? 0
-      let claims = indices.compactMap { Self.claim(links[$0], $0, matchMask: matchMask) }
-        .sorted { ($0.consumer, links[$0.link].index) < ($1.consumer, links[$1.link].index) }
+      var claims: [Claim] = []
+      claims.reserveCapacity(indices.count)
+      for index in indices {
+        if let claim = Self.claim(links[Int(index)], Int(index), matchMask: matchMask) {
+          claims.append(claim)
+        }
+      }
+      claims.sort { ($0.consumer, links[$0.link].index) < ($1.consumer, links[$1.link].index) }
       var report = Reporter(tree: tree, links: links, iommu: iommu.node, exclusive: exclusive)
       // In claim order, so a pair's IDs are listed in the later master's entry order.
       for (later, earlier) in Self.clashes(claims).sorted(by: { $0.0 < $1.0 }) {

@@ -153,9 +153,13 @@ struct JSONWriter {
   /// copied whole; the rest go scalar by scalar.
   private mutating func writeString(_ value: String) {
     output.write(byte: UInt8(ascii: "\""))
-    if value.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }) {
-      output.write(value)
-    } else {
+    var value = value
+    let plain = value.withUTF8 { bytes in
+      guard !bytes.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else { return false }
+      output.write(bytes: bytes)
+      return true
+    }
+    if !plain {
       for scalar in value.unicodeScalars {
         switch scalar {
         case "\"": output.write("\\\"" as StaticString)

@@ -52,10 +52,21 @@ public struct TextOutput: TextOutputStream {
 
   /// A decimal number.
   public mutating func write(decimal value: some BinaryInteger) {
-    if value >= 0 && value < 10 {
-      bytes.append(UInt8(ascii: "0") + UInt8(value))
-    } else {
+    guard value >= 0, let magnitude = UInt64(exactly: value) else {
       write(String(value))
+      return
+    }
+    // Digits into a small buffer, last first.
+    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    var count = 0
+    withUnsafeMutableBytes(of: &digits) { buffer in
+      var rest = magnitude
+      repeat {
+        count += 1
+        buffer[24 - count] = UInt8(ascii: "0") + UInt8(rest % 10)
+        rest /= 10
+      } while rest > 0
+      bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[(24 - count)...]))
     }
   }
 
@@ -92,8 +103,15 @@ public struct TextOutput: TextOutputStream {
 
   /// `count` spaces.
   public mutating func write(spaces count: Int) {
-    if count > 0 { bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: count)) }
+    var left = count
+    while left > 0 {
+      let chunk = min(left, Self.spaces.count)
+      Self.spaces.withUnsafeBufferPointer { bytes.append(contentsOf: $0[..<chunk]) }
+      left -= chunk
+    }
   }
+
+  private static let spaces = [UInt8](repeating: UInt8(ascii: " "), count: 64)
 
   private mutating func flushIfFull() {
     if bytes.count >= 1 << 16 { flush() }

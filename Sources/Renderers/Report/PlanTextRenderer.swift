@@ -27,11 +27,12 @@ enum PlanTextRenderer {
       (.translated, "translated from the first probe", false),
     ]
     for (outcome, title, withReasons) in sections {
-      let consumers = plan.consumers.filter { $0.outcome == outcome }
-      guard !consumers.isEmpty else { continue }
-      output.write("  \(title) (\(consumers.count)):\n")
-      for consumer in consumers {
-        row(consumer, report, reason: withReasons ? reasons.reason(consumer) : nil, &output)
+      let count = plan.consumers.count { $0.outcome == outcome }
+      guard count > 0 else { continue }
+      output.write("  \(title) (\(count)):\n")
+      for index in plan.consumers.indices where plan.consumers[index].outcome == outcome {
+        let reason = withReasons ? reasons.reason(plan.consumers[index]) : nil
+        row(plan.consumers[index], report, reason: reason, &output)
       }
     }
     output.write("  load order: ")
@@ -52,17 +53,16 @@ enum PlanTextRenderer {
     guard let first = deferred.first else { return }
     // Devices that wait for the same things share one waits array; its
     // modules are worked out once.
-    var names: [[Plan.Wait]: String] = [:]
     var groups: [String: [Plan.Consumer]] = [:]
-    for consumer in deferred {
-      let key: String
-      if let known = names[consumer.waits] {
-        key = known
-      } else {
-        key = consumer.modules.joined(separator: ", ")
-        names[consumer.waits] = key
-      }
-      groups[key, default: []].append(consumer)
+    var start = 0
+    while start < deferred.count {
+      // Neighbours share a waits array: a run of them is one group's.
+      let waits = deferred[start].waits
+      var end = start + 1
+      while end < deferred.count && deferred[end].waits == waits { end += 1 }
+      groups[deferred[start].modules.joined(separator: ", "), default: []] +=
+        deferred[start..<end]
+      start = end
     }
     for (modules, consumers) in groups.sorted(by: { $0.key < $1.key }) {
       let name = modules.isEmpty ? "their IOMMU" : modules

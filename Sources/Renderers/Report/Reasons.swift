@@ -14,11 +14,15 @@ struct Reasons {
 
   init(_ report: Report) { wording = Wording(report: report) }
 
+  private var last: (key: Key, reason: String)?
+
   mutating func reason(_ consumer: Plan.Consumer) -> String {
     let key = Key(cause: consumer.cause, waits: consumer.waits, deadline: consumer.deadline)
-    if let reason = known[key] { return reason }
-    let reason = wording.reason(consumer)
+    // Neighbours nearly always share a reason: compared, not hashed.
+    if let last, last.key == key { return last.reason }
+    let reason = known[key] ?? wording.reason(consumer)
     known[key] = reason
+    last = (key, reason)
     return reason
   }
 }

@@ -16,11 +16,7 @@ public enum TextRenderer {
 
   public static func render(_ report: Report, to output: inout TextOutput) {
     header(report, &output)
-    // Links are in consumer order; each IOMMU lists its own, in that order.
-    var bySupplier: [NodeID: [Int]] = [:]
-    for (index, link) in report.links.enumerated() {
-      bySupplier[link.supplier, default: []].append(index)
-    }
+    let bySupplier = Self.bySupplier(report.links)
     for iommu in report.iommus {
       output.write("\n" as StaticString)
       section(iommu, report, links: bySupplier[iommu.node] ?? [], &output)
@@ -29,6 +25,22 @@ public enum TextRenderer {
     findings(report, &output)
     output.write("\n" as StaticString)
     PlanTextRenderer.render(report, to: &output)
+  }
+
+  /// Links are in consumer order; each IOMMU lists its own, in that order.
+  /// Runs of one supplier are gathered before they are filed, so a tree of
+  /// masters hashes once per run, not once per link.
+  private static func bySupplier(_ links: [Link]) -> [NodeID: [Int]] {
+    var result: [NodeID: [Int]] = [:]
+    var start = 0
+    while start < links.count {
+      let supplier = links[start].supplier
+      var end = start + 1
+      while end < links.count && links[end].supplier == supplier { end += 1 }
+      result[supplier, default: []].append(contentsOf: start..<end)
+      start = end
+    }
+    return result
   }
 
   private static func header(_ report: Report, _ output: inout TextOutput) {
