@@ -75,7 +75,11 @@ import Testing
     let pipelines = [
       ("lint", "'\(cli)' lint '\(many.path)'", 0),
       ("lint json", "'\(cli)' lint --format json '\(many.path)'", 0),
-      ("report", "'\(cli)' --format json " + Array(repeating: "'\(clean)'", count: 40).joined(separator: " "), 0),
+      (
+        "report",
+        "'\(cli)' --format json "
+          + Array(repeating: "'\(clean)'", count: 40).joined(separator: " "), 0
+      ),
       ("explain", "'\(cli)' explain '\(clean)' /soc@0/gpu@5000000", 0),
       ("diff", "'\(cli)' diff '\(clean)' '\(other)'", 1),
     ]
