@@ -158,8 +158,12 @@ struct SystemChecks: Sendable {
         last = link.supplier
       }
       var edges = own.filter { suppliers.contains($0.consumer) }
-      for link in links where probes(link) && suppliers.contains(link.consumer) {
-        edges.append((link.consumer, link.supplier))
+      var consumer: (node: NodeID, supplies: Bool)?
+      for link in links where probes(link) {
+        if consumer?.node != link.consumer {
+          consumer = (link.consumer, suppliers.contains(link.consumer))
+        }
+        if consumer?.supplies == true { edges.append((link.consumer, link.supplier)) }
       }
       let graph = DependencyGraph(edges: edges)
       for cycle in graph.cycles {

@@ -6,8 +6,19 @@ public enum LinkProperty: String, Hashable, Comparable, Sendable, CaseIterable {
   case iommuMap = "iommu-map"
   case mmuMasters = "mmu-masters"
 
+  /// By name, as reports sort them (`iommu-map`, `iommus`, `mmu-masters`).
   public static func < (lhs: LinkProperty, rhs: LinkProperty) -> Bool {
-    lhs.rawValue < rhs.rawValue
+    lhs.order < rhs.order
+  }
+
+  /// The place of the name in byte order, without comparing strings: a
+  /// report sorts 100,000 links by it.
+  private var order: Int {
+    switch self {
+    case .iommuMap: 0
+    case .iommus: 1
+    case .mmuMasters: 2
+    }
   }
 }
 

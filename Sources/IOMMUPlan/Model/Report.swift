@@ -87,8 +87,8 @@ public struct Report: Sendable {
     // links, and each swap of a link would move it whole. A list already in
     // order (one big map) is kept as it is.
     func precedes(_ a: Link, _ b: Link) -> Bool {
-      (nodes.rank(a.consumer), a.property.rawValue, a.index, nodes.rank(a.supplier))
-        < (nodes.rank(b.consumer), b.property.rawValue, b.index, nodes.rank(b.supplier))
+      (nodes.rank(a.consumer), a.property, a.index, nodes.rank(a.supplier))
+        < (nodes.rank(b.consumer), b.property, b.index, nodes.rank(b.supplier))
     }
     let inOrder = zip(links, links.dropFirst()).allSatisfy { !precedes($1, $0) }
     let sortedLinks =
@@ -158,8 +158,8 @@ public struct Report: Sendable {
   private static func ordered(_ plan: Plan, links: [Link], nodes: NodeTable) -> Plan {
     let consumers = plan.consumers
     let order = consumers.indices.sorted { lhs, rhs in
-      (nodes.rank(consumers[lhs].node), consumers[lhs].property.rawValue)
-        < (nodes.rank(consumers[rhs].node), consumers[rhs].property.rawValue)
+      (nodes.rank(consumers[lhs].node), consumers[lhs].property)
+        < (nodes.rank(consumers[rhs].node), consumers[rhs].property)
     }
     var ranged: [Plan.Consumer] = []
     ranged.reserveCapacity(consumers.count)
@@ -169,9 +169,9 @@ public struct Report: Sendable {
     var waits = WaitOrder(nodes: nodes)
     for index in order {
       let consumer = consumers[index]
-      let key = (nodes.rank(consumer.node), consumer.property.rawValue)
+      let key = (nodes.rank(consumer.node), consumer.property)
       while cursor < links.count
-        && (nodes.rank(links[cursor].consumer), links[cursor].property.rawValue) < key
+        && (nodes.rank(links[cursor].consumer), links[cursor].property) < key
       {
         cursor += 1
       }

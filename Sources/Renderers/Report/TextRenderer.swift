@@ -93,9 +93,8 @@ public enum TextRenderer {
       output.write("    ")
       let pathWidth = columns.write(path: link.consumer, report.nodes, to: &output)
       output.write(spaces: columns.path - pathWidth + 2)
-      let reference = reference(link)
-      output.write(reference)
-      output.write(spaces: columns.reference - reference.utf8.count + 2)
+      writeReference(link, to: &output)
+      output.write(spaces: columns.reference - referenceWidth(link) + 2)
       writeSpecifier(link, to: &output)
       output.write("\n")
     }
@@ -110,7 +109,7 @@ public enum TextRenderer {
 
     mutating func measure(_ link: Link, _ nodes: NodeTable) {
       path = max(path, width(link.consumer, nodes))
-      reference = max(reference, TextRenderer.reference(link).utf8.count)
+      reference = max(reference, TextRenderer.referenceWidth(link))
     }
 
     /// Writes the path and returns its width.
@@ -131,8 +130,27 @@ public enum TextRenderer {
     }
   }
 
+  /// `iommus[2]`: the property and the entry.
   static func reference(_ link: Link) -> String {
     "\(link.property.rawValue)[\(link.index)]"
+  }
+
+  private static func writeReference(_ link: Link, to output: inout TextOutput) {
+    output.write(link.property.rawValue)
+    output.write(byte: UInt8(ascii: "["))
+    output.write(decimal: link.index)
+    output.write(byte: UInt8(ascii: "]"))
+  }
+
+  /// `reference(link).count`, without making the string.
+  static func referenceWidth(_ link: Link) -> Int {
+    var digits = 1
+    var rest = link.index
+    while rest >= 10 {
+      digits += 1
+      rest /= 10
+    }
+    return link.property.rawValue.utf8.count + 2 + digits
   }
 
   private static func driverText(_ driver: IOMMUDriver?) -> String {
