@@ -22,6 +22,9 @@ final class IOMMUReadiness {
   /// `modules` as what a device that reaches this IOMMU waits for: made
   /// once, shared by every such device.
   var waits: [Plan.Wait] = []
+  /// How the walk of a device whose every entry reaches this IOMMU ends, on
+  /// this build: the planner words it once for all of them.
+  var ending: Planner.Ending?
 
   init(state: Plan.IOMMUState.Readiness, driver: IOMMUDriver?) {
     self.state = state

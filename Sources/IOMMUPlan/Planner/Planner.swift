@@ -76,6 +76,8 @@ struct Planner {
         cause: empty ? .emptyFirstEntry : .unparsableFirstEntry, waits: [], deadline: nil)
     }
     var waits: [Plan.Wait] = []
+    // The one IOMMU every entry so far went to: its ending can be kept on it.
+    var only: IOMMUReadiness?
     var firstDriver: String?
     for link in links {
       // iommu_fwspec_init refuses a second IOMMU driver for one device
@@ -92,6 +94,15 @@ struct Planner {
       add(step.waits, to: &waits)
       if let end = step.end {
         return ended(node, .iommus, waits, .walkEnded(end), outcome: end.outcome, at: link.index)
+      }
+      only = link.index == links.first?.index || only === step.readiness ? step.readiness : nil
+    }
+    if let only, only.waits == waits {
+      if only.ending == nil { only.ending = ending(Set(waits)) }
+      if let end = only.ending {
+        return Plan.Consumer(
+          node: node, property: .iommus, outcome: end.outcome, cause: end.cause,
+          waits: end.waits, deadline: end.deadline)
       }
     }
     return finish(node, .iommus, waits)
@@ -180,7 +191,7 @@ struct Planner {
       outcome: .deferred, cause: .waitsForModules, waits: sorted(waits), deadline: deadline)
   }
 
-  private struct Ending {
+  struct Ending {
     let outcome: Plan.Outcome
     let cause: Plan.Cause
     let waits: [Plan.Wait]
@@ -204,25 +215,28 @@ struct Planner {
 
   /// One entry of a walk: what it waits for, and how it ends the walk when
   /// it does.
-  private mutating func evaluate(_ link: Link) -> (waits: [Plan.Wait], end: Plan.WalkEnd?) {
+  private mutating func evaluate(_ link: Link) -> (
+    waits: [Plan.Wait], end: Plan.WalkEnd?, readiness: IOMMUReadiness?
+  ) {
     guard available[link.supplier.rawValue] else {
-      return ([], .disabled(property: link.property, entry: link.index, iommu: link.supplier))
+      return ([], .disabled(property: link.property, entry: link.index, iommu: link.supplier), nil)
     }
     let readiness = resolver.readiness(of: link.supplier)
     let waits = readiness.waits
     if mixedSMMUs && readiness.driver == .armSMMU && link.property != .mmuMasters {
-      return (waits, .mixedSMMUs(iommu: link.supplier))
+      return (waits, .mixedSMMUs(iommu: link.supplier), readiness)
     }
     switch readiness.state {
     case .unknown, .never, .noXlate:
-      return (waits, readiness.end)
+      return (waits, readiness.end, readiness)
     case .ready, .afterModules:
       if let driver = readiness.driver, driver.rejectsOtherCellCounts,
         link.arguments.count != 1
       {
-        return (waits, .rejectsSpecifier(driver: driver.name, cells: link.arguments.count))
+        let end = Plan.WalkEnd.rejectsSpecifier(driver: driver.name, cells: link.arguments.count)
+        return (waits, end, readiness)
       }
-      return (waits, nil)
+      return (waits, nil, readiness)
     }
   }
 

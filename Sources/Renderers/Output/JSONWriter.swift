@@ -20,6 +20,9 @@ struct JSONWriter {
   }
 
   private var open: [Container] = []
+  /// The last long string that needed no escape: a document repeats its
+  /// reasons (one String each), and each is scanned once.
+  private var lastPlain = ""
 
   init(_ output: TextOutput) { self.output = output }
 
@@ -154,11 +157,15 @@ struct JSONWriter {
   private mutating func writeString(_ value: String) {
     output.write(byte: UInt8(ascii: "\""))
     var value = value
+    let known = value.utf8.count >= 64 && value == lastPlain
     let plain = value.withUTF8 { bytes in
-      guard !bytes.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else { return false }
+      guard known || !bytes.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else {
+        return false
+      }
       output.write(bytes: bytes)
       return true
     }
+    if plain && !known && value.utf8.count >= 64 { lastPlain = value }
     if !plain {
       for scalar in value.unicodeScalars {
         switch scalar {

@@ -53,22 +53,26 @@ enum PlanTextRenderer {
     guard let first = deferred.first else { return }
     // Devices that wait for the same things share one waits array; its
     // modules are worked out once.
-    var groups: [String: [Plan.Consumer]] = [:]
-    var start = 0
-    while start < deferred.count {
-      // Neighbours share a waits array: a run of them is one group's.
-      let waits = deferred[start].waits
-      var end = start + 1
-      while end < deferred.count && deferred[end].waits == waits { end += 1 }
-      groups[deferred[start].modules.joined(separator: ", "), default: []] +=
-        deferred[start..<end]
-      start = end
+    // Devices that wait for the same things share one waits array: its
+    // modules are named once, whichever consumers share it.
+    var names: [UnsafeRawPointer?: String] = [:]
+    var groups: [String: [Int]] = [:]
+    for (index, consumer) in deferred.enumerated() {
+      let storage = consumer.waits.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+      let name: String
+      if let known = names[storage] {
+        name = known
+      } else {
+        name = consumer.modules.joined(separator: ", ")
+        names[storage] = name
+      }
+      groups[name, default: []].append(index)
     }
-    for (modules, consumers) in groups.sorted(by: { $0.key < $1.key }) {
+    for (modules, members) in groups.sorted(by: { $0.key < $1.key }) {
       let name = modules.isEmpty ? "their IOMMU" : modules
       output.write("  defers until \(name) load\(modules.contains(",") ? "" : "s") ")
-      output.write("(\(consumers.count)):\n")
-      for consumer in consumers { row(consumer, report, reason: nil, &output) }
+      output.write("(\(members.count)):\n")
+      for index in members { row(deferred[index], report, reason: nil, &output) }
     }
     let wording = Wording(report: report)
     output.write("    deadline: ")
