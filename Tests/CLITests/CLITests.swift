@@ -81,6 +81,26 @@ import Testing
     #expect(result.stderr.split(separator: "\n").count == 1)
   }
 
+  /// One shape for an input that gave no report, whichever command read it.
+  @Test func anUnreadableFileIsTheSameObjectInReportAndLint() throws {
+    let bad = try write([0, 1, 2, 3, 4, 5, 6, 7, 8], "bad.dtb")
+    let good = try dtb("server-smmuv3.dts")
+    let report = try run(["--format", "json", "--kernel-version", "6.12", good, bad])
+    let lint = try run(["lint", "--format", "json", "--kernel-version", "6.12", bad])
+    #expect(report.status == 2)
+    #expect(lint.status == 2)
+    // The report's array holds the same object the lint array does, byte for
+    // byte (lint's has no baseline here, so nothing is added to it).
+    let object = lint.stdout.dropFirst(2).dropLast(3)
+    #expect(object.hasPrefix("  {\n    \"schema_version\": 1,"))
+    #expect(report.stdout.contains(object))
+    let array = try JSONSerialization.jsonObject(with: Data(lint.stdout.utf8)) as? [[String: Any]]
+    let keys = ["schema_version", "input", "kernel_version", "iommus", "links", "plan"]
+    #expect(Array(array?.first?.keys.sorted() ?? []) == (keys + ["diagnostics", "error"]).sorted())
+    #expect(array?.first?["kernel_version"] as? String == "6.12")
+    #expect(array?.first?["plan"] is NSNull)
+  }
+
   @Test func usageErrorsExitSixtyFour() throws {
     #expect(try run([]).status == 64)
     #expect(try run(["--format", "yaml", sample("server-smmuv3.dts")]).status == 64)
