@@ -120,11 +120,13 @@ struct DecodedIOMMUMap: Hashable {
       return map
     }
     let cells = property.cells
+    var last: (phandle: UInt32, target: NodeID?)?
     for (index, start) in stride(from: 0, to: cells.count, by: 4).enumerated() {
+      let phandle = cells[start + 1]
+      if last?.phandle != phandle { last = (phandle, tree.node(phandle: phandle)) }
       let entry = IOMMUMapEntry(
-        index: index, ridBase: cells[start], phandle: cells[start + 1],
-        target: tree.node(phandle: cells[start + 1]), outputs: [cells[start + 2]],
-        length: cells[start + 3])
+        index: index, ridBase: cells[start], phandle: phandle, target: last?.target,
+        outputs: [cells[start + 2]], length: cells[start + 3])
       guard visit(entry) else { return map }
       map.count += 1
     }
@@ -140,6 +142,8 @@ struct DecodedIOMMUMap: Hashable {
       return map
     }
     let cells = property.cells
+    let cellsName = "#iommu-cells"
+    var last: (phandle: UInt32, target: NodeID, cells: UInt32)?
     var offset = 0
     var index = 0
     while offset < cells.count {
@@ -148,11 +152,18 @@ struct DecodedIOMMUMap: Hashable {
         return map
       }
       let phandle = cells[offset + 1]
-      guard let target = tree.node(phandle: phandle) else {
+      // Maps name one or two IOMMUs: each is looked up once per run.
+      if last?.phandle != phandle {
+        last = tree.node(phandle: phandle).map {
+          (phandle, $0, tree.property(cellsName, of: $0)?.firstCell ?? 1)
+        }
+      }
+      guard let found = last else {
         map.failure = .unknownPhandle(entry: index, phandle: phandle)
         return map
       }
-      var outputCount = tree[target].u32("#iommu-cells") ?? 1
+      let target = found.target
+      var outputCount = found.cells
       guard outputCount <= UInt32(maximumPhandleArguments) else {
         map.failure = .tooManyCells(entry: index, target: target, cells: outputCount)
         return map

@@ -49,7 +49,7 @@ struct Planning {
     }
     Self.legacyChecks(consumers, inventory, build, &findings)
 
-    var orders = ModuleOrders(
+    let orders = ModuleOrders(
       tree: tree, topology: topology, links: links.links, inventory: inventory,
       planner: &planner)
     var boot: [Plan.ModuleLoad]?

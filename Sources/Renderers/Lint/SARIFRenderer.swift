@@ -245,7 +245,7 @@ public enum SARIFRenderer {
     json.endArray()
     json.key("partialFingerprints")
     json.beginObject()
-    json.key(fingerprintKey)
+    json.key(data: fingerprintKey)
     json.string(fingerprint)
     json.endObject()
     if let state = finding.baselineState {

@@ -58,8 +58,9 @@ struct JSONWriter {
     output.write("\": " as StaticString)
   }
 
-  /// A key from data (an object keyed by names it did not choose).
-  mutating func key(_ name: String) {
+  /// A key from data (an object keyed by names it did not choose); a
+  /// literal goes to `key(_:)`, which needs no escaping.
+  mutating func key(data name: String) {
     startMember()
     writeString(name)
     output.write(": " as StaticString)
