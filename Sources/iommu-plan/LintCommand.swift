@@ -92,11 +92,8 @@ struct LintCommand: PlanCommand {
     let linted = Linter.run(
       found.files, pipeline: pipeline, width: jobs ?? Linter.processors, progress: progress)
     bar?.finish()
-    let problems = found.problems.map {
-      FileReport(path: $0.file, outcome: .unreadable($0.reason))
-    }
     let result = LintResult(
-      linted + problems,
+      linted, unusablePaths: found.problems.map { ($0.file, $0.reason) },
       policy: LintPolicy(failOn: failOn.severity, strict: strict, disable: disable, enable: enable),
       baseline: recorded, kernel: pipeline.build.version,
       workingDirectory: FileManager.default.currentDirectoryPath)
@@ -109,7 +106,7 @@ struct LintCommand: PlanCommand {
         StandardStream.complain("\(error)")
         return .unreadable
       }
-      status = result.unreadableCount > 0 ? .unreadable : .success
+      status = result.everyInputRead ? .success : .unreadable
     }
     switch format {
     case .text: LintTextRenderer.render(result, to: &output)
@@ -125,6 +122,9 @@ struct LintCommand: PlanCommand {
       // should still see it.
       for file in result.files {
         if let failure = file.failure { StandardStream.complain("\(file.path): \(failure)") }
+      }
+      for unusable in result.unusablePaths {
+        StandardStream.complain("\(unusable.path): \(unusable.reason)")
       }
     }
     return status

@@ -39,7 +39,7 @@ struct ReportCommand: PlanCommand {
     for file in files {
       let entry = pipeline.run(file)
       if let failure = entry.failure {
-        StandardStream.complain("\(printable(file)): \(printable(failure))")
+        StandardStream.complain("\(printable(file)): \(printable(failure))\(hint(file, failure))")
       }
       entries.append(entry)
     }
@@ -62,17 +62,51 @@ struct ReportCommand: PlanCommand {
           }
         }
       }
-    case .dot, .mermaid, .modulesLoad:
+    case .modulesLoad:
+      var status = ExitStatus.success
       for (index, report) in reports.enumerated() {
         if index > 0 { output.write("\n") }
-        switch format {
-        case .dot: DOTRenderer.render(report, to: &output)
-        case .mermaid: MermaidRenderer.render(report, to: &output)
-        default: ModulesLoadRenderer.render(report, to: &output)
+        status = status.worse(modulesLoad(report, &output))
+      }
+      if reports.count < entries.count { return .unreadable }
+      return status
+    case .dot, .mermaid:
+      for (index, report) in reports.enumerated() {
+        if index > 0 { output.write("\n") }
+        if format == .dot {
+          DOTRenderer.render(report, to: &output)
+        } else {
+          MermaidRenderer.render(report, to: &output)
         }
       }
     }
     if reports.count < entries.count { return .unreadable }
     return reports.contains { $0.worstSeverity == .error } ? .findings : .success
+  }
+
+  /// A list for a boot device that cannot come up would be a wrong
+  /// `modules.load` written in silence: none is printed, and stderr says why.
+  private func modulesLoad(_ report: Report, _ output: inout TextOutput) -> ExitStatus {
+    let file = printable(report.input.path)
+    if let name = report.plan.unknownBootDevices.first {
+      StandardStream.complain(
+        "\(file): --boot-device \(printable(name)) names no node path or label here; no module "
+          + "list written")
+      return .unreadable
+    }
+    if let node = report.plan.bootDevices.first(where: { !report.nodes.isEnabled($0) }) {
+      StandardStream.complain(
+        "\(file): --boot-device \(printable(report.nodes.path(node))) is disabled (or below a "
+          + "disabled node), so it never probes; no module list written")
+      return .findings
+    }
+    ModulesLoadRenderer.render(report, to: &output)
+    return report.worstSeverity == .error ? .findings : .success
+  }
+
+  /// What to run instead, when the input is one `lint` reads.
+  private func hint(_ file: String, _ failure: String) -> String {
+    failure == "is a directory"
+      ? " (to check the device trees in it: iommu-plan lint \(printable(file)))" : ""
   }
 }

@@ -46,6 +46,13 @@ struct RulesOptions: ParsableArguments {
 
   func validate() throws {
     if maxInputSize < 1 { throw ValidationError("--max-input-size must be at least 1") }
+    if let version = kernelVersion?.version, version > .newest {
+      // Newer rules are not known, and applying 7.2's in silence would
+      // pass a report off as that kernel's.
+      throw ValidationError(
+        "--kernel-version \(version) is newer than \(KernelVersion.newest), the newest release "
+          + "iommu-plan models")
+    }
   }
 
   /// The pipeline every input goes through; a config or modules directory
@@ -65,8 +72,11 @@ struct RulesOptions: ParsableArguments {
     for name in absents { overrides[name] = .absent }
     for name in builtins { overrides[name] = .builtin }
     for name in modules { overrides[name] = .module }
-    let version =
-      kernelVersion?.version ?? index.flatMap { KernelVersion(parsing: $0.release) } ?? .newest
+    // A modules directory of a release newer than modelled is read with the
+    // newest rules modelled (its assumptions line says which).
+    let version = min(
+      kernelVersion?.version ?? index.flatMap { KernelVersion(parsing: $0.release) } ?? .newest,
+      .newest)
     return KernelBuild(
       version: version, config: config, modules: index, overrides: overrides,
       deferredProbeTimeout: deferredProbeTimeout, fwDevlinkStrict: fwDevlinkStrict)

@@ -41,8 +41,12 @@ import Testing
       try run(["--format", "json", one]), "\(one): truncated: 1 byte, too short for an FDT header")
   }
 
+  /// A directory is what lint takes, so the refusal says so.
   @Test func aDirectory() throws {
-    expectRefused(try run([scratch.path]), "\(scratch.path): is a directory")
+    expectRefused(
+      try run([scratch.path]),
+      "\(scratch.path): is a directory (to check the device trees in it: iommu-plan lint \(scratch.path))"
+    )
   }
 
   @Test func aSymbolicLinkLoop() throws {

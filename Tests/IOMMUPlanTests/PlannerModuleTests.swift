@@ -168,6 +168,15 @@ import Testing
     #expect(report.plan.bootModules == nil)
   }
 
+  @Test func aDisabledBootDeviceIsAnErrorNamingIt() throws {
+    let report = try PlanFixture.report("boot_device_disabled.dts")
+    #expect(PlanFixture.findings(report, .bootDeviceDisabled) == ["/ufshc@1d84000:status"])
+    #expect(
+      PlanFixture.messages(report, .bootDeviceDisabled).first?.contains("never probes") == true)
+    #expect(report.plan.bootDevices.map { report.nodes.path($0) } == ["/ufshc@1d84000"])
+    #expect(report.plan.unknownBootDevices.isEmpty)
+  }
+
   @Test func withoutABootDeviceThereIsNoBootList() throws {
     let report = try PlanFixture.report("plan-boot-ufs.dts", build: Self.ufsBuild)
     #expect(report.plan.bootModules == nil)

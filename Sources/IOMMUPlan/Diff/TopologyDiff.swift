@@ -97,7 +97,7 @@ public struct TopologyDiff: Sendable {
   private static func iommuChanges(_ old: Report, _ new: Report) -> [IOMMUChange] {
     let before = Dictionary(old.iommus.map { (old.nodes.path($0.node), $0) }) { first, _ in first }
     let after = Dictionary(new.iommus.map { (new.nodes.path($0.node), $0) }) { first, _ in first }
-    return Set(before.keys).union(after.keys).sorted(by: TreeFinder.bytewise).compactMap { path in
+    return Set(before.keys).union(after.keys).sorted(by: PathOrder.precedes).compactMap { path in
       switch (before[path], after[path]) {
       case (let was?, let now?):
         let differences = Self.differences(was, old, now, new)
@@ -143,7 +143,7 @@ public struct TopologyDiff: Sendable {
     let after = Self.nodes(new)
     let consumers = Set(old.links.map { old.nodes.path($0.consumer) })
       .union(new.links.map { new.nodes.path($0.consumer) })
-    return consumers.sorted(by: TreeFinder.bytewise).compactMap { path in
+    return consumers.sorted(by: PathOrder.precedes).compactMap { path in
       guard let was = before[path], let now = after[path] else { return nil }
       let enabled = old.nodes.isEnabled(was)
       return enabled == new.nodes.isEnabled(now)
@@ -228,25 +228,25 @@ public struct TopologyDiff: Sendable {
 
   /// Link order across two reports: by paths, as each report orders its own.
   private struct Order: Comparable {
-    let key: [String]
+    let consumer: String
+    let property: LinkProperty
     let index: Int
+    let supplier: String
     let change: String
 
     init(_ link: Link, _ report: Report, _ change: Change) {
-      key = [report.nodes.path(link.consumer), link.property.rawValue]
+      consumer = report.nodes.path(link.consumer)
+      property = link.property
       index = link.index
       supplier = report.nodes.path(link.supplier)
       self.change = change.rawValue
     }
 
-    let supplier: String
-
     static func < (lhs: Order, rhs: Order) -> Bool {
-      if lhs.key != rhs.key {
-        return lhs.key.lexicographicallyPrecedes(rhs.key, by: TreeFinder.bytewise)
-      }
+      if lhs.consumer != rhs.consumer { return PathOrder.precedes(lhs.consumer, rhs.consumer) }
+      if lhs.property != rhs.property { return lhs.property < rhs.property }
       if lhs.index != rhs.index { return lhs.index < rhs.index }
-      if lhs.supplier != rhs.supplier { return TreeFinder.bytewise(lhs.supplier, rhs.supplier) }
+      if lhs.supplier != rhs.supplier { return PathOrder.precedes(lhs.supplier, rhs.supplier) }
       // Removed before added, as a unified diff has it.
       return lhs.change > rhs.change
     }
@@ -282,17 +282,25 @@ public struct TopologyDiff: Sendable {
     return changes.sorted { lhs, rhs in
       let left = sortKey(lhs.change.diagnostic, lhs.report)
       let right = sortKey(rhs.change.diagnostic, rhs.report)
-      if left != right { return left.lexicographicallyPrecedes(right, by: TreeFinder.bytewise) }
+      if left.path != right.path {
+        if (left.path == nil) != (right.path == nil) { return left.path == nil }
+        return PathOrder.precedes(left.path ?? "", right.path ?? "")
+      }
+      if left.rest != right.rest {
+        return left.rest.lexicographicallyPrecedes(right.rest, by: TreeFinder.bytewise)
+      }
       return lhs.change.change.rawValue > rhs.change.change.rawValue
     }.map(\.change)
   }
 
   /// A report's finding order (file-level first, path, code, property,
   /// message), comparable across reports.
-  private static func sortKey(_ diagnostic: Diagnostic, _ report: Report) -> [String] {
-    [
-      diagnostic.node == nil ? "0" : "1", diagnostic.node.map { report.nodes.path($0) } ?? "",
-      diagnostic.code.rawValue, diagnostic.property ?? "", diagnostic.message,
-    ]
+  private static func sortKey(_ diagnostic: Diagnostic, _ report: Report) -> (
+    path: String?, rest: [String]
+  ) {
+    (
+      diagnostic.node.map { report.nodes.path($0) },
+      [diagnostic.code.rawValue, diagnostic.property ?? "", diagnostic.message]
+    )
   }
 }

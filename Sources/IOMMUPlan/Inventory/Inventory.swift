@@ -37,6 +37,6 @@ struct Inventory: Sendable {
         node: id, label: tree.labels(of: id).first, compatible: node.compatible,
         isAvailable: node.isAvailable, status: node.status, iommuCells: node.u32("#iommu-cells"),
         binding: binding, driver: driver, mode: mode?.0, modeSource: mode?.1)
-    }.sorted { TreeFinder.bytewise(tree.path(of: $0.node), tree.path(of: $1.node)) }
+    }.sorted { PathOrder.precedes(tree.path(of: $0.node), tree.path(of: $1.node)) }
   }
 }

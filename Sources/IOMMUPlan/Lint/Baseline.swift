@@ -19,15 +19,15 @@ public struct BaselineKey: Hashable, Comparable, Sendable {
     self.code = code
   }
 
+  /// Files byte-wise, then nodes in path order (file-level first), then
+  /// codes.
   public static func < (lhs: BaselineKey, rhs: BaselineKey) -> Bool {
-    for (left, right) in [
-      (lhs.file, rhs.file), (lhs.path ?? "", rhs.path ?? ""),
-      (lhs.code.rawValue, rhs.code.rawValue),
-    ]
-    where left != right {
-      return TreeFinder.bytewise(left, right)
+    if lhs.file != rhs.file { return TreeFinder.bytewise(lhs.file, rhs.file) }
+    if lhs.path != rhs.path {
+      guard let left = lhs.path, let right = rhs.path else { return lhs.path == nil }
+      return PathOrder.precedes(left, right)
     }
-    return lhs.path == nil && rhs.path != nil
+    return TreeFinder.bytewise(lhs.code.rawValue, rhs.code.rawValue)
   }
 }
 

@@ -41,6 +41,16 @@ public struct LintResult: Sendable {
   }
 
   public let files: [File]
+  /// An argument that names nothing to check (a directory with no device
+  /// tree, one that cannot be listed): reported, never counted as a file.
+  public struct UnusablePath: Sendable {
+    public let path: String
+    /// As a file's `key`.
+    public let key: String
+    public let reason: String
+  }
+
+  public let unusablePaths: [UnusablePath]
   public let policy: LintPolicy
   public let usesBaseline: Bool
   /// The kernel whose parsing rules were applied.
@@ -49,9 +59,15 @@ public struct LintResult: Sendable {
   /// Absolute paths below `workingDirectory` become relative keys, so a
   /// baseline works from any checkout location.
   public init(
-    _ linted: [FileReport], policy: LintPolicy, baseline: Baseline? = nil,
-    kernel: KernelVersion = .newest, workingDirectory: String = "/"
+    _ linted: [FileReport], unusablePaths: [(path: String, reason: String)] = [],
+    policy: LintPolicy, baseline: Baseline? = nil, kernel: KernelVersion = .newest,
+    workingDirectory: String = "/"
   ) {
+    self.unusablePaths = unusablePaths.sorted { TreeFinder.bytewise($0.path, $1.path) }.map {
+      UnusablePath(
+        path: $0.path, key: Self.key(for: $0.path, workingDirectory: workingDirectory),
+        reason: $0.reason)
+    }
     self.policy = policy
     self.kernel = kernel
     usesBaseline = baseline != nil
@@ -99,6 +115,9 @@ public struct LintResult: Sendable {
   }
 
   public var unreadableCount: Int { files.count { $0.failure != nil } }
+
+  /// Whether every argument gave something to check, and every file was read.
+  public var everyInputRead: Bool { unreadableCount == 0 && unusablePaths.isEmpty }
   public var unchangedCount: Int {
     files.reduce(0) { $0 + $1.findings.count { $0.baselineState == .unchanged } }
   }
@@ -112,7 +131,7 @@ public struct LintResult: Sendable {
   /// 2 when an input could not be checked, else 1 when a reported finding is
   /// at or above the fail level, else 0.
   public var exitCode: Int32 {
-    if unreadableCount > 0 { return 2 }
+    if !everyInputRead { return 2 }
     return failingCount > 0 ? 1 : 0
   }
 

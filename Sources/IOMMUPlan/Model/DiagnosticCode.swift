@@ -36,6 +36,7 @@ public enum DiagnosticCode: String, CaseIterable, Sendable {
   case bootModuleMissing = "boot_module_missing"
   case bootModuleOrder = "boot_module_order"
   case bootDeviceUnknown = "boot_device_unknown"
+  case bootDeviceDisabled = "boot_device_disabled"
 
   public var defaultSeverity: Severity {
     switch self {
@@ -51,7 +52,7 @@ public enum DiagnosticCode: String, CaseIterable, Sendable {
       .iommuMapTooManyCells, .iommuCellsUnexpected, .mmuMastersUnknownPhandle,
       .mmuMastersMissingStreamIDCells, .mmuMastersEntryOverrun, .mmuMastersWithGenericConsumers,
       .mixedSMMUBindings, .dependencyCycle, .legacyBindingRequiresBuiltinSMMU, .bootModuleMissing,
-      .bootModuleOrder, .bootDeviceUnknown:
+      .bootModuleOrder, .bootDeviceUnknown, .bootDeviceDisabled:
       .error
     }
   }
@@ -127,6 +128,8 @@ public enum DiagnosticCode: String, CaseIterable, Sendable {
       "a module a boot device needs behind its IOMMU is missing from the module list"
     case .bootDeviceUnknown:
       "a `--boot-device` names no node (by path or label) in this tree"
+    case .bootDeviceDisabled:
+      "a `--boot-device` is disabled (or below a disabled node): it never probes"
     case .bootModuleOrder:
       "the module list loads a module before one it needs"
     }
@@ -229,6 +232,9 @@ public enum DiagnosticCode: String, CaseIterable, Sendable {
     case .bootDeviceUnknown:
       "name the device by its full path (as `fdtget -l` lists it) or by a label in /__symbols__ "
         + "(compile with `dtc -@`)"
+    case .bootDeviceDisabled:
+      "enable the device and every node above it (`status = \"okay\"`), or boot from another "
+        + "device"
     }
   }
 }

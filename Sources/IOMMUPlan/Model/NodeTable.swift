@@ -1,9 +1,5 @@
 import DeviceTree
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The nodes a report mentions, with what output needs of each: its path as
 /// `fdt_get_path` prints it, whether a device would be created for it, and
 /// its place in path order.
@@ -45,17 +41,16 @@ public struct NodeTable: Sendable {
     self.slots = slots
   }
 
-  /// Byte-wise path order, as `LC_ALL=C sort` has it.
+  /// Path order (`PathOrder`: unit addresses as numbers).
   private static func rank(_ entries: inout [Entry], _ pool: [UInt8]) {
     var order = Array(entries.indices)
     pool.withUnsafeBufferPointer { bytes in
-      guard let base = bytes.baseAddress else { return }
+      func path(_ entry: Entry) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: bytes[Int(entry.start)..<Int(entry.start + entry.length)])
+      }
       order.sort { lhs, rhs in
-        let a = entries[lhs]
-        let b = entries[rhs]
-        let common = Int(min(a.length, b.length))
-        let compared = memcmp(base + Int(a.start), base + Int(b.start), common)
-        return compared != 0 ? compared < 0 : (a.length, lhs) < (b.length, rhs)
+        let compared = PathOrder.compare(path(entries[lhs]), path(entries[rhs]))
+        return compared != 0 ? compared < 0 : lhs < rhs
       }
     }
     for (rank, index) in order.enumerated() { entries[index].rank = Int32(rank) }

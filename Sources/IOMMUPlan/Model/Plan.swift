@@ -301,6 +301,24 @@ public struct Plan: Sendable {
   public let loadOrder: [ModuleLoad]
   /// With `--boot-device`: what must be in the initramfs, in load order.
   public let bootModules: [ModuleLoad]?
+  /// The `--boot-device` nodes found, in the order given.
+  public let bootDevices: [NodeID]
+  /// The `--boot-device` names that match no node.
+  public let unknownBootDevices: [String]
+
+  public init(
+    assumptions: Assumptions, consumers: [Consumer], iommus: [IOMMUState],
+    loadOrder: [ModuleLoad], bootModules: [ModuleLoad]?, bootDevices: [NodeID] = [],
+    unknownBootDevices: [String] = []
+  ) {
+    self.assumptions = assumptions
+    self.consumers = consumers
+    self.iommus = iommus
+    self.loadOrder = loadOrder
+    self.bootModules = bootModules
+    self.bootDevices = bootDevices
+    self.unknownBootDevices = unknownBootDevices
+  }
 
   /// The consumers of one node (one per binding), in property order.
   public func consumers(of node: NodeID) -> ArraySlice<Consumer> {

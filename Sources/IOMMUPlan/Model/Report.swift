@@ -146,6 +146,7 @@ public struct Report: Sendable {
       nodes += state.readiness.mentioned
     }
     for load in plan.loadOrder + (plan.bootModules ?? []) { nodes += load.provides }
+    nodes += plan.bootDevices
     for explanation in planning.explanations {
       nodes += [explanation.node].compactMap { $0 }
       if case .iommusUnderPCIHost(let host) = explanation.role { nodes.append(host) }
@@ -189,7 +190,8 @@ public struct Report: Sendable {
     return Plan(
       assumptions: plan.assumptions, consumers: ranged,
       iommus: plan.iommus.sorted { nodes.precedes($0.iommu, $1.iommu) },
-      loadOrder: provided(plan.loadOrder), bootModules: plan.bootModules.map(provided))
+      loadOrder: provided(plan.loadOrder), bootModules: plan.bootModules.map(provided),
+      bootDevices: plan.bootDevices, unknownBootDevices: plan.unknownBootDevices)
   }
 
   /// Waits in path order. Consumers that wait for the same things share one

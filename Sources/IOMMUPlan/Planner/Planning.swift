@@ -16,12 +16,20 @@ struct Planning {
   ) {
     var findings = Findings()
     var bootNodes: [NodeID] = []
+    var unknownBootDevices: [String] = []
     for name in request.bootDevices {
-      if let node = Self.resolve(name, tree) {
-        bootNodes.append(node)
-      } else {
+      guard let node = Self.resolve(name, tree) else {
+        unknownBootDevices.append(name)
         findings.report(
           .bootDeviceUnknown, nil, nil, "--boot-device \(name) names no node path or label here")
+        continue
+      }
+      bootNodes.append(node)
+      if !topology.isEnabled(node) {
+        findings.report(
+          .bootDeviceDisabled, node, "status",
+          "--boot-device \(name) is disabled (or below a disabled node): no device is created "
+            + "for it, so it never probes and no module list can bring it up")
       }
     }
     let deadline = Self.deadline(build)
@@ -61,7 +69,8 @@ struct Planning {
     }
     plan = Plan(
       assumptions: Self.assumptions(build, inventory, orders.load), consumers: consumers,
-      iommus: planner.resolver.states(), loadOrder: orders.load.ordered(), bootModules: boot)
+      iommus: planner.resolver.states(), loadOrder: orders.load.ordered(), bootModules: boot,
+      bootDevices: bootNodes, unknownBootDevices: unknownBootDevices)
     diagnostics = findings.list
     explanations = request.explain.map {
       Self.explanation($0, tree: tree, topology: topology, links: links, consumers: consumers)
@@ -109,7 +118,7 @@ struct Planning {
       uniquingKeysWith: { first, _ in first })
     for load in boot {
       guard let here = position[load.module] else {
-        let provides = load.provides.map { tree.path(of: $0) }.sorted(by: TreeFinder.bytewise)
+        let provides = load.provides.map { tree.path(of: $0) }.sorted(by: PathOrder.precedes)
         findings.report(
           .bootModuleMissing, nil, nil,
           "\(list.file) lacks \(load.module)"

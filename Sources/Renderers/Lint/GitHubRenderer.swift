@@ -16,6 +16,12 @@ public enum GitHubRenderer {
   }
 
   public static func render(_ result: LintResult, to output: inout TextOutput) {
+    for unusable in result.unusablePaths {
+      output.write(
+        command(
+          "error", file: unusable.key,
+          title: "iommu-plan [unreadable]", unusable.reason))
+    }
     for file in result.files {
       if let failure = file.failure {
         output.write(command("error", file: file.key, title: "iommu-plan [unreadable]", failure))

@@ -21,10 +21,33 @@ public enum LintJSONRenderer {
   public static func render(_ result: LintResult, to output: inout TextOutput) {
     JSONWriter.write(to: &output) { json in
       json.beginArray()
-      for file in result.files { document(file, result, &json) }
+      // A path with nothing to check is an input that gave no report: the
+      // same object as an unreadable file, in path order with the files.
+      var unusable = result.unusablePaths[...]
+      for file in result.files {
+        while let next = unusable.first, TreeFinder.bytewise(next.path, file.path) {
+          unreadable(next, result, &json)
+          unusable.removeFirst()
+        }
+        document(file, result, &json)
+      }
+      for next in unusable { unreadable(next, result, &json) }
       json.endArray()
     }
     output.write("\n")
+  }
+
+  private static func unreadable(
+    _ unusable: LintResult.UnusablePath, _ result: LintResult, _ json: inout JSONWriter
+  ) {
+    JSONRenderer.unreadable(
+      path: unusable.path, reason: unusable.reason, kernel: result.kernel, &json
+    ) { json in
+      guard result.usesBaseline else { return }
+      json.key("baseline_fixed")
+      json.beginArray()
+      json.endArray()
+    }
   }
 
   private static func document(

@@ -19,6 +19,9 @@ public enum LintTextRenderer {
   }
 
   public static func render(_ result: LintResult, to output: inout TextOutput) {
+    for unusable in result.unusablePaths {
+      output.write("\(unusable.path): error [unreadable] \(unusable.reason)\n")
+    }
     for file in result.files {
       if let failure = file.failure {
         output.write("\(file.path): error [unreadable] \(failure)\n")
@@ -47,8 +50,10 @@ public enum LintTextRenderer {
   /// and with a baseline `... notes not in the baseline; 40 in it, 2 fixed`.
   public static func summary(_ result: LintResult) -> String {
     let counts = Severity.allCases.reversed().map { counted(result.count($0), $0.rawValue) }
+    let unusable = result.unusablePaths.count
     var line =
-      "checked \(counted(result.files.count, "file")) (\(result.unreadableCount) unreadable): "
+      "checked \(counted(result.files.count, "file")) (\(result.unreadableCount) unreadable"
+      + (unusable == 0 ? "" : "; \(counted(unusable, "path")) with nothing to check") + "): "
       + counts.joined(separator: ", ")
     if result.usesBaseline {
       line += " not in the baseline; \(result.unchangedCount) in it, \(result.fixedCount) fixed"

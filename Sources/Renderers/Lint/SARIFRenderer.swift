@@ -124,7 +124,7 @@ public enum SARIFRenderer {
   ) {
     json.beginObject()
     json.key("executionSuccessful")
-    json.bool(result.unreadableCount == 0)
+    json.bool(result.everyInputRead)
     json.key("exitCode")
     json.number(exitCode)
     json.key("ruleConfigurationOverrides")
@@ -145,6 +145,11 @@ public enum SARIFRenderer {
     json.endArray()
     json.key("toolExecutionNotifications")
     json.beginArray()
+    for unusable in result.unusablePaths {
+      notification(
+        0, "error", "\(unusable.path): \(unusable.reason)",
+        file: unusable.key, path: nil, &json)
+    }
     for file in result.files {
       if let failure = file.failure {
         notification(0, "error", "\(file.path): \(failure)", file: file.key, path: nil, &json)
