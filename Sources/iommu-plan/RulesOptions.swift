@@ -31,7 +31,11 @@ struct RulesOptions: ParsableArguments {
   @Option(name: .customLong("absent"), help: "Treat this driver as not in the build.")
   var absents: [String] = []
 
-  @Option(help: "The deferred_probe_timeout= kernel parameter, in seconds (-1: forever).")
+  // Unconditional, so that `--deferred-probe-timeout -1` reads -1 as the
+  // value rather than as an option.
+  @Option(
+    parsing: .unconditional,
+    help: "The deferred_probe_timeout= kernel parameter, in seconds (-1: forever).")
   var deferredProbeTimeout: Int?
 
   @Flag(help: "Boot with fw_devlink.strict=1 (IOMMU and DMA links order probing too).")

@@ -101,10 +101,61 @@ import Testing
     #expect(array?.first?["plan"] is NSNull)
   }
 
+  /// -1 (wait forever) is a value, not an option, after the option name.
+  @Test func aNegativeDeferredProbeTimeoutIsAValue() throws {
+    let board = sample("server-smmuv3.dts")
+    let spaced = try run(["--deferred-probe-timeout", "-1", board])
+    #expect(spaced.status == 0, "\(spaced.stderr)")
+    #expect(spaced.stdout.contains("deferred_probe_timeout forever"))
+    #expect(spaced.stdout == (try run(["--deferred-probe-timeout=-1", board])).stdout)
+    let explained = try run([
+      "explain", "--deferred-probe-timeout", "-1", board, "/dma-controller@50100000",
+    ])
+    #expect(
+      explained.stdout.hasPrefix(
+        "/dma-controller@50100000 on kernel 7.2 (modules on, deferred_probe_timeout forever)"
+      ))
+  }
+
   @Test func usageErrorsExitSixtyFour() throws {
     #expect(try run([]).status == 64)
     #expect(try run(["--format", "yaml", sample("server-smmuv3.dts")]).status == 64)
     #expect(try run(["--kernel-version", "banana", sample("server-smmuv3.dts")]).status == 64)
+  }
+
+  @Test func aKernelVersionNewerThanModelledIsAUsageErrorNamingTheNewest() throws {
+    let result = try run(["--kernel-version", "99.1", sample("server-smmuv3.dts")])
+    #expect(result.status == 64)
+    #expect(result.stdout.isEmpty)
+    #expect(
+      result.stderr.hasPrefix(
+        "Error: --kernel-version 99.1 is newer than 7.2, the newest release iommu-plan models\n"))
+    #expect(try run(["--kernel-version", "7.2", sample("server-smmuv3.dts")]).status == 0)
+  }
+
+  /// A module list redirected into modules.load must never be wrong in
+  /// silence: a boot device that is not there, or never probes, writes no
+  /// list and says why.
+  @Test func modulesLoadWritesNoListForAnUnknownOrDisabledBootDevice() throws {
+    let board = sample("qcom-sdm845-like.dts")
+    let good = try run(["--format", "modules-load", "--boot-device", "ufs_mem_hc", board])
+    #expect(good.status == 0)
+    #expect(good.stdout == "arm_smmu\n")
+    let unknown = try run(["--format", "modules-load", "--boot-device", "/soc@0/nope", board])
+    #expect(unknown.status == 2)
+    #expect(unknown.stdout.isEmpty)
+    #expect(
+      unknown.stderr
+        == "iommu-plan: \(board): --boot-device /soc@0/nope names no node path or label here; "
+        + "no module list written\n")
+    let rockchip = sample("rockchip-rk3399-like.dts")
+    let disabled = try run(["--format", "modules-load", "--boot-device", "/isp@ff920000", rockchip])
+    #expect(disabled.status == 1)
+    #expect(disabled.stdout.isEmpty)
+    #expect(
+      disabled.stderr
+        == "iommu-plan: \(rockchip): --boot-device /isp@ff920000 is disabled (or below a "
+        + "disabled node), so it never probes; no module list written\n")
   }
 
   @Test func jsonForSeveralFilesIsAnArrayInArgumentOrder() throws {

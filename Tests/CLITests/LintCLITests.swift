@@ -82,6 +82,26 @@ import Testing
     #expect(json.stderr.split(separator: "\n").count == 2)
   }
 
+  /// The summary counts files; a directory argument is not a file, and
+  /// one that holds nothing to check is counted apart and fails the run.
+  @Test func theSummaryCountsFilesNotArguments() throws {
+    try place(sample("qcom-sdm845-like.dts"), at: "tree/a.dtb")
+    try place(sample("rockchip-rk3399-like.dts"), at: "tree/b/c.dtb")
+    let tree = try lint(["tree"])
+    #expect(
+      tree.stdout.split(separator: "\n").last?.hasPrefix("checked 2 files (0 unreadable): ") == true
+    )
+    try FileManager.default.createDirectory(
+      at: scratch.appendingPathComponent("empty"), withIntermediateDirectories: true)
+    let withEmpty = try lint(["empty", "tree"])
+    #expect(withEmpty.status == 2)
+    let lines = withEmpty.stdout.split(separator: "\n")
+    #expect(lines.first == "empty: error [unreadable] no .dtb or .dts files in the directory")
+    #expect(
+      lines.last?.hasPrefix("checked 2 files (0 unreadable; 1 path with nothing to check): ")
+        == true)
+  }
+
   @Test func usageErrorsExitSixtyFour() throws {
     try place(sample("server-smmuv3.dts"), at: "a.dtb")
     let unknown = try lint(["--disable", "iommus-unknown-phandle", "a.dtb"])

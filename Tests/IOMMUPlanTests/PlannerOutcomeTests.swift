@@ -1,4 +1,5 @@
 import IOMMUPlan
+import Renderers
 import Testing
 
 /// One fixture per outcome and per way of reaching it, read the way kernel-semantics.md says the
@@ -58,13 +59,52 @@ import Testing
     #expect(report.plan.assumptions.drivers.map(\.source.rawValue) == [source])
   }
 
+  /// With a negative timeout the timer never fires, so
+  /// driver_deferred_probe_check_state keeps deferring: the device never
+  /// probes, with or without translation.
   @Test func anAbsentDriverWithTimeoutMinusOneIsWaitedForForever() throws {
     let report = try PlanFixture.report(
       "plan-unprotected-absent.dts", build: "absent=ARM_SMMU timeout=-1")
     let mdss = try PlanFixture.consumer(report, "/display-subsystem@ae00000")
-    #expect(mdss.reason.contains("deferred_probe_timeout=-1"))
-    #expect(mdss.reason.contains("forever"))
-    #expect(!mdss.reason.contains("timeout (10 s) fires"))
+    #expect(mdss.outcome == .deferred)
+    #expect(mdss.waitsFor.isEmpty)
+    #expect(
+      mdss.reason
+        == "arm_smmu is not in this build, so nothing registers /iommu@15000000; with "
+        + "deferred_probe_timeout=-1 it stays deferred and never probes")
+    let text = TextRenderer.render(report)
+    #expect(text.contains("  deferred for good (1):\n    /display-subsystem@ae00000: arm_smmu"))
+    #expect(!text.contains("defers until"))
+  }
+
+  /// of_iommu_xlate looks only at the IOMMU's own status, so its masters
+  /// defer for it; but of_platform_populate creates no device below a
+  /// disabled bus, so it never registers and they give up at the deadline.
+  @Test func anIOMMUBelowADisabledBusNeverRegisters() throws {
+    let report = try PlannerOutputTests.report(
+      """
+      // build: module=arm_smmu_v3
+      /dts-v1/;
+      / {
+        bus@0 {
+          compatible = "simple-bus";
+          status = "disabled";
+          smmu: iommu@1000 { compatible = "arm,smmu-v3"; #iommu-cells = <1>; };
+        };
+        dma@3000 { iommus = <&smmu 1>; };
+      };
+      """)
+    let dma = try PlanFixture.consumer(report, "/dma@3000")
+    #expect(dma.outcome == .unprotected)
+    #expect(
+      dma.reason
+        == "a node above /bus@0/iommu@1000 is disabled, so no device is created for it and "
+        + "nothing registers it; it probes without translation once the deferred-probe "
+        + "timeout (10 s) fires")
+    #expect(report.plan.loadOrder.isEmpty)
+    #expect(
+      TextRenderer.render(report).contains(
+        "  status:     okay below a disabled node (no device is created), #iommu-cells = <1>"))
   }
 
   @Test func withoutModulesAnAbsentDriverIsGivenUpRightAfterLateInitcall() throws {

@@ -110,6 +110,39 @@ import Testing
     #expect(lines.count <= 25, "\(lines.count) lines:\n\(text)")
   }
 
+  /// A run of map entries that step alike is one range only while the
+  /// entries reach one IOMMU, in the JSON as in the text.
+  @Test func explainRangesNeverSpanTwoIOMMUs() throws {
+    let source = """
+      // build: module=arm_smmu_v3
+      /dts-v1/;
+      / {
+        a: iommu@1000 { compatible = "arm,smmu-v3"; #iommu-cells = <1>; };
+        b: iommu@2000 { compatible = "arm,smmu-v3"; #iommu-cells = <1>; };
+        pcie@3000 {
+          device_type = "pci";
+          iommu-map = <0x0 &a 0x0 0x80>, <0x80 &b 0x80 0x80>, <0x100 &b 0x100 0x80>;
+        };
+      };
+      """
+    let (build, parsed) = FixtureBuild.parse(source)
+    var request = parsed
+    request.explain = ["/pcie@3000"]
+    let report = Report(
+      tree: try Fixtures.tree(source: source), inputPath: "t.dtb", build: build, request: request)
+    let explanation = try #require(report.explanations.first)
+    var output = TextOutput()
+    ExplanationJSONRenderer.render(explanation, report, to: &output)
+    let object = try #require(
+      try JSONSerialization.jsonObject(with: Data(output.text.utf8)) as? [String: Any])
+    let consumers = try #require(object["consumers"] as? [[String: Any]])
+    let steps = try #require(consumers.first?["steps"] as? [[String: Any]])
+    let ranges = try #require(steps.first?["ranges"] as? [[String: Any]])
+    #expect(ranges.map { $0["iommu"] as? String } == ["/iommu@1000", "/iommu@2000"])
+    #expect(ranges.map { $0["first_entry"] as? Int } == [0, 1])
+    #expect(ranges.map { $0["last_entry"] as? Int } == [0, 2])
+  }
+
   // MARK: - Graphviz
 
   static let dotIsInstalled: Bool =
@@ -129,14 +162,80 @@ import Testing
     let output = DOTRenderer.render(try PlanFixture.report("plan-streamid-smmuv3.dts"))
     #expect(
       output.contains(
-        "\"dev:/sata@50100000\" [label=\"/sata@50100000\\nunprotected\", fillcolor=tomato];"))
+        "\"/sata@50100000\" [label=\"/sata@50100000\\nunprotected\", fillcolor=tomato];"))
     #expect(
       output.contains(
-        "\"dev:/usb@50200000\" [label=\"/usb@50200000\\ntranslated\", fillcolor=palegreen];"))
-    #expect(output.contains("label=\"smmu\\narm-smmu-v3, builtin\";"))
+        "\"/usb@50200000\" [label=\"/usb@50200000\\ntranslated\", fillcolor=palegreen];"))
     #expect(
       output.contains(
-        "\"dev:/sata@50100000\" -> \"iommu:/iommu@2b400000\" [label=\"iommus[0] <0x10>\"];"))
+        "\"/iommu@2b400000\" [shape=hexagon, label=\"smmu\\n/iommu@2b400000\\narm-smmu-v3: builtin\""
+      ))
+    #expect(
+      output.contains("\"/sata@50100000\" -> \"/iommu@2b400000\" [label=\"iommus[0]: 0x10\"];"))
+  }
+
+  /// One edge per consumer and IOMMU, whatever the number of entries, with
+  /// the IDs summarised; a legend of the colours used; disabled consumers
+  /// labelled and dashed.
+  @Test func dotDrawsOneEdgePerConsumerAndIOMMUWithALegend() throws {
+    let board = try Fixtures.tree(
+      source: """
+        /dts-v1/;
+        / {
+          smmu: iommu@1000 { compatible = "arm,mmu-500"; #iommu-cells = <2>; };
+          camss@2000 {
+            iommus = <&smmu 0x808 0>, <&smmu 0x810 8>, <&smmu 0xc08 0>, <&smmu 0xc10 8>,
+                     <&smmu 0xc18 0>, <&smmu 0xc20 0>;
+          };
+          isp@3000 { status = "disabled"; iommus = <&smmu 0x900 0>; };
+        };
+        """)
+    let output = DOTRenderer.render(Report(tree: board, inputPath: "b.dtb"))
+    let edges = output.split(separator: "\n").filter { $0.contains(" -> ") }
+    #expect(
+      edges == [
+        "  \"/camss@2000\" -> \"/iommu@1000\" [label=\"iommus, 6 entries: 0x808 0x0, "
+          + "0x810 0x8, 0xc08 0x0, 0xc10 0x8 (+2 more)\"];",
+        "  \"/isp@3000\" -> \"/iommu@1000\" [label=\"iommus[0]: 0x900 0x0\", style=dashed];",
+      ])
+    #expect(
+      output.contains("  \"/isp@3000\" [label=\"/isp@3000\\ndisabled\", style=dashed];\n"))
+    #expect(
+      output.contains(
+        "<tr><td bgcolor=\"orange\">deferred</td></tr><tr><td style=\"dashed\">disabled</td></tr>"
+      ))
+    #expect(!output.contains("translated</td>"))
+  }
+
+  /// An IOMMU that is itself a consumer is one node, filled with its outcome.
+  @Test func dotDrawsAnIOMMUThatIsAConsumerOnce() throws {
+    let output = DOTRenderer.render(
+      try Self.report(
+        """
+        // build: module=arm_smmu_v3
+        /dts-v1/;
+        / {
+          outer: iommu@1000 { compatible = "arm,smmu-v3"; #iommu-cells = <1>; };
+          inner: iommu@2000 {
+            compatible = "arm,smmu-v3"; #iommu-cells = <1>; iommus = <&outer 7>;
+          };
+          dma@3000 { iommus = <&inner 1>; };
+        };
+        """))
+    let lines = output.split(separator: "\n").filter { $0.hasPrefix("  \"/iommu@2000\" ") }
+    #expect(
+      lines == [
+        "  \"/iommu@2000\" [shape=hexagon, label=\"inner\\n/iommu@2000\\narm-smmu-v3: module\\n"
+          + "as a device: deferred\", fillcolor=orange];",
+        "  \"/iommu@2000\" -> \"/iommu@1000\" [label=\"iommus[0]: 0x7\"];",
+      ])
+  }
+
+  /// A report of `source`, on the build its `// build:` line describes.
+  static func report(_ source: String) throws -> Report {
+    let (build, request) = FixtureBuild.parse(source, kernel: .newest)
+    return Report(
+      tree: try Fixtures.tree(source: source), inputPath: "t.dtb", build: build, request: request)
   }
 
   // MARK: - Mermaid
@@ -152,17 +251,18 @@ import Testing
       let path = report.path(of: iommu)
       #expect(iommuNodes.contains { $0.contains("\"\(path)") }, "\(path)")
     }
-    let consumerNodes = lines.filter { $0.contains("\"]:::") }
+    let consumerNodes = lines.filter { $0.contains("\"]:::") && !$0.hasSuffix(":::disabled") }
     #expect(consumerNodes.count == report.plan.consumers.count)
     for consumer in report.consumerViews {
       let line =
         "[\"\(consumer.device) \(consumer.outcome.rawValue)\"]:::\(consumer.outcome.rawValue)"
       #expect(consumerNodes.contains { $0.hasSuffix(line) }, "\(line)")
     }
-    #expect(lines.filter { $0.contains(" -->|") }.count == report.links.count)
+    let pairs = Set(report.links.map { "\($0.consumer) \($0.supplier)" })
+    #expect(lines.filter { $0.contains("->|") }.count == pairs.count)
     let classes = lines.filter { $0.hasPrefix("  classDef ") }
       .compactMap { $0.split(separator: " ").dropFirst().first.map(String.init) }
-    #expect(classes.sorted() == Plan.Outcome.allCases.map(\.rawValue).sorted())
+    #expect(classes.sorted() == (Plan.Outcome.allCases.map(\.rawValue) + ["disabled"]).sorted())
   }
 
   // MARK: - Text
@@ -173,9 +273,68 @@ import Testing
       text.contains(
         "plan: kernel 7.2, modules on, deferred_probe_timeout 10 s, fw_devlink.strict off\n"))
     #expect(text.contains("  defers until arm_smmu, gcc_sdm845 load (1):\n    /usb@a600000\n"))
-    #expect(text.contains("    deadline: unless they load within 10 s of late_initcall"))
+    #expect(
+      text.contains(
+        "    deadline: unless arm_smmu, gcc_sdm845 load within 10 s of late_initcall (each driver "
+          + "registration re-arms the timer), the device probes without translation and stays "
+          + "that way\n"))
     #expect(text.contains("  load order: gcc_sdm845 -> arm_smmu\n"))
     #expect(!text.contains("boot modules"))
+  }
+
+  /// Each deferred group gets its own deadline, worded for its counts.
+  @Test func theDeadlineFollowsTheCountOfModulesAndDevices() throws {
+    let source = """
+      // build: module=arm_smmu_v3 module=virtio_iommu
+      /dts-v1/;
+      / {
+        smmu: iommu@1000 { compatible = "arm,smmu-v3"; #iommu-cells = <1>; };
+        viommu: iommu@2000 { compatible = "virtio,pci-iommu"; reg = <0x800 0 0 0 0>; #iommu-cells = <1>; };
+        dma@3000 { iommus = <&smmu 1>; };
+        dma@4000 { iommus = <&smmu 2>; };
+        nic@5000 { iommus = <&viommu 3>; };
+      };
+      """
+    let text = TextRenderer.render(try Self.report(source))
+    #expect(
+      text.contains(
+        """
+          defers until arm_smmu_v3 loads (2):
+            /dma@3000
+            /dma@4000
+            deadline: unless arm_smmu_v3 loads within 10 s of late_initcall (each driver \
+        registration re-arms the timer), these 2 devices probe without translation and stay that way
+          defers until virtio_iommu loads (1):
+            /nic@5000
+            deadline: unless virtio_iommu loads within 10 s of late_initcall (each driver \
+        registration re-arms the timer), the device probes without translation and stays that way
+
+        """), "\(text)")
+    let never = TextRenderer.render(
+      try Self.report(
+        source.replacingOccurrences(of: "virtio_iommu\n", with: "virtio_iommu timeout=-1\n")))
+    #expect(never.contains("    deadline: they wait indefinitely (deferred_probe_timeout=-1)\n"))
+    #expect(never.contains("    deadline: it waits indefinitely (deferred_probe_timeout=-1)\n"))
+  }
+
+  /// The IOMMU block says how this build provides the driver, as the plan
+  /// does, and what said so.
+  @Test func theIOMMUBlockStatesTheModeThePlanUses() throws {
+    let module = TextRenderer.render(
+      try PlanFixture.report("plan-deferred-module.dts", build: "module=arm_smmu_v3"))
+    #expect(
+      module.contains(
+        "  driver:     arm-smmu-v3 (CONFIG_ARM_SMMU_V3, tristate): module arm_smmu_v3 (flag)\n"))
+    let builtin = TextRenderer.render(
+      try PlanFixture.report("plan-deferred-module.dts", build: "builtin=arm_smmu_v3"))
+    #expect(
+      builtin.contains(
+        "  driver:     arm-smmu-v3 (CONFIG_ARM_SMMU_V3, tristate): built in (flag)\n"))
+    #expect(builtin.contains("translated from the first probe"))
+    let assumed = TextRenderer.render(try PlanFixture.report("plan-deferred-module.dts", build: ""))
+    #expect(
+      assumed.contains(
+        "  driver:     arm-smmu-v3 (CONFIG_ARM_SMMU_V3, tristate): module arm_smmu_v3 (default)\n"))
   }
 
   @Test func theTextReportListsOtherOutcomesWithTheirReasons() throws {

@@ -55,6 +55,35 @@ import Testing
     #expect(PlanFixture.findings(report, .streamIDConflict).isEmpty)
   }
 
+  /// arm_smmu_find_sme reuses an SMR only for an entry that lies inside
+  /// it; an entry that overlaps it otherwise gets -EINVAL, and that master
+  /// (the later one in tree order) runs without translation.
+  @Test func anSMRThatPartlyOverlapsAnEarlierOneIsRefused() throws {
+    let report = try PlannerOutputTests.report(
+      """
+      // build: builtin=arm_smmu
+      /dts-v1/;
+      / {
+        smmu: iommu@1000 { compatible = "arm,mmu-500"; #iommu-cells = <2>; };
+        a@2000 { iommus = <&smmu 0x105 0x0>; };
+        b@3000 { iommus = <&smmu 0x100 0xf>; };
+        c@4000 { iommus = <&smmu 0x200 0xf>; };
+        d@5000 { iommus = <&smmu 0x203 0x0>; };
+      };
+      """)
+    #expect(try PlanFixture.consumer(report, "/a@2000").outcome == .translated)
+    let wider = try PlanFixture.consumer(report, "/b@3000")
+    #expect(wider.outcome == .unprotected)
+    #expect(wider.reason.contains("refuses this second master"))
+    #expect(PlanFixture.findings(report, .streamIDConflict) == ["/b@3000:iommus"])
+    #expect(
+      PlanFixture.messages(report, .streamIDConflict).first?.contains(
+        "arm-smmu refuses an SMR that overlaps another without lying inside it") == true)
+    // 0x203 lies inside 0x200/0xf: the two share a group.
+    #expect(try PlanFixture.consumer(report, "/d@5000").outcome == .translated)
+    #expect(PlanFixture.findings(report, .streamIDShared) == ["/d@5000:iommus"])
+  }
+
   @Test func streamMatchMaskIsTheSMRMaskForOneCellSpecifiers() throws {
     let report = try PlanFixture.report("plan-streamid-match-mask.dts")
     #expect(report.plan.consumers.allSatisfy { $0.outcome == .translated })

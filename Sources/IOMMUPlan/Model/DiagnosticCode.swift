@@ -119,7 +119,8 @@ public enum DiagnosticCode: String, CaseIterable, Sendable {
     case .supplierCycle:
       "an IOMMU's fw_devlink suppliers form a cycle; fw_devlink relaxes it and orders none of it"
     case .streamIDConflict:
-      "two masters use one stream ID on an SMMUv3 or virtio-iommu: the second to probe has none"
+      "two masters use one stream ID where the IOMMU refuses the second (SMMUv3, virtio-iommu, or "
+        + "arm-smmu SMRs that partly overlap): the second to probe has none"
     case .streamIDShared:
       "two masters match one stream ID on arm-smmu v1/v2: they share one IOMMU group"
     case .legacyBindingRequiresBuiltinSMMU:

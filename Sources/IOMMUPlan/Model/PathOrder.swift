@@ -3,11 +3,11 @@
 /// before `compute-cb@10` and `memory@80000000` after `memory@9000000`, as
 /// an engineer reading the list expects.
 ///
-/// A unit address is compared field by field (`pci@0,1` has two) as
-/// hexadecimal numbers when both fields are hex digits, byte by byte
-/// otherwise; a node without a unit address comes before one with. The
-/// order is total over byte strings, so that sorting is deterministic for
-/// any name a blob can hold.
+/// A unit address is compared field by field (`pci@0,1` has two): fields of
+/// hex digits as numbers, before any other field, and other fields byte by
+/// byte; a node without a unit address comes before one with. The order is
+/// total over byte strings (two paths are equal only when their bytes are),
+/// so that sorting is deterministic for any name a blob can hold.
 public enum PathOrder {
   /// Whether path `lhs` comes before path `rhs`.
   public static func precedes(_ lhs: String, _ rhs: String) -> Bool {
@@ -20,20 +20,24 @@ public enum PathOrder {
   public static func compare(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>)
     -> Int
   {
+    // Lexicographic over the components between slashes, a path that is
+    // a prefix of another first: equal only when the bytes are.
     var i = 0
     var j = 0
-    while i < a.count && j < b.count {
+    while true {
       let endA = a[i...].firstIndex(of: UInt8(ascii: "/")) ?? a.count
       let endB = b[j...].firstIndex(of: UInt8(ascii: "/")) ?? b.count
       let order = component(a[i..<endA], b[j..<endB])
       if order != 0 { return order }
-      i = endA + 1
-      j = endB + 1
+      switch (endA < a.count, endB < b.count) {
+      case (false, false): return 0
+      case (false, true): return -1
+      case (true, false): return 1
+      case (true, true):
+        i = endA + 1
+        j = endB + 1
+      }
     }
-    // The shorter path is an ancestor (or the same node): it comes first.
-    let restA = max(a.count - i, 0)
-    let restB = max(b.count - j, 0)
-    return restA == restB ? 0 : (restA < restB ? -1 : 1)
   }
 
   private static func component(
@@ -65,9 +69,18 @@ public enum PathOrder {
     let comma = UInt8(ascii: ",")
     var fieldsA = a.split(separator: comma, omittingEmptySubsequences: false)[...]
     var fieldsB = b.split(separator: comma, omittingEmptySubsequences: false)[...]
-    while let fieldA = fieldsA.popFirst(), let fieldB = fieldsB.popFirst() {
+    while !fieldsA.isEmpty && !fieldsB.isEmpty {
+      let fieldA = fieldsA.removeFirst()
+      let fieldB = fieldsB.removeFirst()
+      // Hex fields come before the others, so that mixing the two kinds
+      // stays transitive.
       let order =
-        isHex(fieldA) && isHex(fieldB) ? number(fieldA, fieldB) : bytes(fieldA, fieldB)
+        switch (isHex(fieldA), isHex(fieldB)) {
+        case (true, true): number(fieldA, fieldB)
+        case (true, false): -1
+        case (false, true): 1
+        case (false, false): bytes(fieldA, fieldB)
+        }
       if order != 0 { return order }
     }
     return fieldsA.count == fieldsB.count ? 0 : (fieldsA.count < fieldsB.count ? -1 : 1)

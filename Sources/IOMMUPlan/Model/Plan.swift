@@ -78,6 +78,9 @@ public struct Plan: Sendable {
     case supplierAbsent(supplier: NodeID, property: String, module: String)
     /// It waits, through its own `iommus`, for an IOMMU that waits for it.
     case waitsForItself(iommu: NodeID, upstream: NodeID)
+    /// It is available, but a node above it is not: no device is created
+    /// for it.
+    case notCreated(iommu: NodeID)
   }
 
   /// How one entry of a consumer's walk ends it.

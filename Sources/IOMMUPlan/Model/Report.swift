@@ -217,7 +217,8 @@ extension Plan.IOMMUState.Readiness {
   var mentioned: [NodeID] {
     guard case .never(let reason) = self else { return [] }
     switch reason {
-    case .driverAbsent(_, let iommu), .smmuV3Cells(let iommu): return [iommu]
+    case .driverAbsent(_, let iommu), .smmuV3Cells(let iommu), .notCreated(let iommu):
+      return [iommu]
     case .supplierAbsent(let supplier, _, _): return [supplier]
     case .waitsForItself(let iommu, let upstream): return [iommu, upstream]
     }

@@ -151,6 +151,12 @@ struct ReadinessResolver {
       return readiness
     }
     (readiness.driverName, readiness.mode, readiness.source) = (name, mode, source)
+    // of_iommu_xlate checks only the IOMMU's own status, but
+    // of_platform_populate creates no device below a disabled node, so no
+    // driver ever probes this one.
+    if !topology.isEnabled(iommu) {
+      return never(.notCreated(iommu: iommu), readiness)
+    }
     if mode == .absent {
       return never(.driverAbsent(driver: name, iommu: iommu), readiness)
     }

@@ -20,7 +20,10 @@ struct ModuleOrders {
         last = link.supplier
       }
     }
-    for iommu in inventory.iommus where referenced.contains(iommu.node) && iommu.isAvailable {
+    // An IOMMU below a disabled node gets no device, so its module would
+    // register nothing for it.
+    for iommu in inventory.iommus
+    where referenced.contains(iommu.node) && topology.isEnabled(iommu.node) {
       let readiness = planner.resolver.readiness(of: iommu.node)
       let suppliers = readiness.modules.filter { $0 != readiness.driverModule }
       for module in suppliers { order.add(module) }

@@ -152,7 +152,14 @@ struct Planner {
     outcome: Plan.Outcome, at entry: Int?
   ) -> Plan.Consumer {
     var waitsForDeadline = !waits.isEmpty
-    if case .walkEnded(.neverRegisters) = cause { waitsForDeadline = true }
+    var outcome = outcome
+    if cause.waitsForAnIOMMUThatNeverRegisters {
+      waitsForDeadline = true
+      // With deferred_probe_timeout=-1 the timer never runs out:
+      // driver_deferred_probe_check_state keeps returning -EPROBE_DEFER, so
+      // the device stays deferred instead of probing without translation.
+      if deadline == .never { outcome = .deferred }
+    }
     return Plan.Consumer(
       node: node, property: property, outcome: outcome, cause: cause,
       waits: sorted(Set(waits)), deadline: waitsForDeadline ? deadline : nil, end: entry)
@@ -261,5 +268,21 @@ struct Planner {
   private mutating func driverName(_ iommu: NodeID) -> String? {
     let readiness = resolver.readiness(of: iommu)
     return readiness.driver?.name ?? readiness.driverModule
+  }
+}
+
+extension Plan.Cause {
+  /// Whether what ends the walk is an IOMMU that never registers (for a
+  /// map, every entry that decides the outcome): the device waits for it
+  /// until the deadline.
+  fileprivate var waitsForAnIOMMUThatNeverRegisters: Bool {
+    switch self {
+    case .walkEnded(.neverRegisters): true
+    case .mapEntries(let groups):
+      groups.allSatisfy {
+        if case .neverRegisters = $0.end { true } else { false }
+      }
+    default: false
+    }
   }
 }

@@ -5,8 +5,10 @@ import DeviceTree
 /// On real 6.1 and 6.12 boots arm-smmu-v3 (and virtio-iommu) refuse the
 /// second master that reuses an ID ("stream N already in tree") and that
 /// device runs without translation; platform devices probe in tree order, so
-/// the first node in the tree keeps it. arm-smmu v1/v2 masters whose SMR
-/// entries match each other share one IOMMU group instead.
+/// the first node in the tree keeps it. arm-smmu v1/v2 masters share one
+/// IOMMU group when the later master's SMR entry lies inside the earlier
+/// one's; an entry that overlaps it otherwise is refused like a second
+/// SMMUv3 master.
 struct StreamIDConflicts {
   /// Platform masters (`iommus`) that lose their stream ID to an earlier one.
   let losers: [NodeID: Plan.Cause]
@@ -183,22 +185,38 @@ struct StreamIDConflicts {
           links[$0.earlier.link].property == .iommus && links[$0.later.link].property == .iommus
         }
         let property = links[later.link].property.rawValue
-        guard exclusive else {
+        // arm_smmu_find_sme reuses an SMR only when the new entry lies
+        // inside it; any other overlap is refused with -EINVAL.
+        let partly = !exclusive && clashes.contains { !Self.lies($0.later, inside: $0.earlier) }
+        guard exclusive || partly else {
           findings.report(
             .streamIDShared, later.consumer, property,
             what + "; arm-smmu puts both masters in one IOMMU group")
           continue
         }
+        let refusal =
+          partly
+          ? "; arm-smmu refuses an SMR that overlaps another without lying inside it "
+            + "(arm_smmu_find_sme: -EINVAL) to whichever of the two masters probes second"
+          : "; the IOMMU refuses whichever of the two masters probes second"
         let consequence =
           bothPlatform
-          ? "; the IOMMU refuses the second master to probe and, as platform devices probe in "
-            + "tree order, this one runs without translation"
-          : "; the IOMMU refuses whichever of the two masters probes second"
+          ? refusal + "; as platform devices probe in tree order, that is this one, which runs "
+            + "without translation"
+          : refusal
         findings.report(.streamIDConflict, later.consumer, property, what + consequence)
         if bothPlatform {
           losers[later.consumer] = .streamIDTaken(ids: ids, iommu: iommu, earlier: earlier.consumer)
         }
       }
+    }
+
+    /// Whether every ID `later` matches is matched by `earlier`'s SMR, so
+    /// that arm-smmu reuses that entry. Ranges (iommu-map) claim exact IDs.
+    private static func lies(_ later: Claim, inside earlier: Claim) -> Bool {
+      guard later.first == later.last, earlier.first == earlier.last else { return true }
+      return later.smrMask & earlier.smrMask == later.smrMask
+        && (later.first ^ earlier.first) & UInt64(~earlier.smrMask) == 0
     }
 
     /// An `iommu-map-mask` that clears bits which vary inside an entry's RID

@@ -25,7 +25,7 @@ public enum ExplanationRenderer {
     output.write(path: node, report.nodes)
     output.write(
       " on kernel \(a.kernelVersion) (modules \(a.modules ? "on" : "off"), "
-        + "deferred_probe_timeout \(a.deferredProbeTimeout) s)\n")
+        + "deferred_probe_timeout \(Wording.timeout(a.deferredProbeTimeout)))\n")
     guard explanation.role == .consumer else {
       output.write("  not a consumer: \(notConsumer(explanation, report)); it probes without an ")
       output.write("IOMMU.\n")
@@ -212,6 +212,9 @@ public enum ExplanationRenderer {
   static func remedy(_ consumer: Plan.Consumer) -> String {
     let modules = consumer.modules
     switch consumer.outcome {
+    case .deferred where modules.isEmpty:
+      return "enable the IOMMU's driver (and its suppliers' drivers): nothing it waits for is "
+        + "in this build"
     case .deferred:
       let pronoun = modules.count == 1 ? "it loads" : "they load"
       return "put \(modules.joined(separator: ", ")) in the initramfs so \(pronoun) before the "
@@ -261,10 +264,11 @@ struct Ranges {
     return result
   }
 
-  /// The steps from the last entry to `link`, when `link` is the next entry
-  /// of the same shape with higher IDs and outputs.
+  /// The steps from the last entry to `link`, when `link` is the next entry,
+  /// to the same IOMMU, of the same shape with higher IDs and outputs.
   private func steps(to link: Link) -> (id: UInt64, output: UInt64)? {
     guard link.index == last.index + 1, link.property == .iommuMap,
+      link.supplier == last.supplier,
       let previous = last.range, let next = link.range, previous.mask == next.mask,
       previous.length == next.length, next.length > 0, last.arguments.count == 1,
       link.arguments.count == 1, next.base > previous.base,

@@ -1,8 +1,9 @@
 import DeviceTree
 import IOMMUPlan
 
-/// A Mermaid flowchart of the same graph as the DOT output, for Markdown
-/// pages and merge-request comments.
+/// A Mermaid flowchart of the same graph as the DOT output (one edge per
+/// consumer and IOMMU, disabled consumers dashed), for Markdown pages and
+/// merge-request comments.
 public enum MermaidRenderer {
   public static let identifier = "mermaid"
 
@@ -36,19 +37,22 @@ public enum MermaidRenderer {
     let roles = Roles(report.plan)
     for node in report.linkConsumers {
       let consumers = roles.of(node)
-      let label = Roles.label(consumers, separator: ", ").map { " " + $0 } ?? ""
-      output.write("  \(id(node, &deviceIDs))[\(text(nodes.path(node) + label))]")
-      if let worst = Roles.worst(consumers) { output.write(":::\(worst.rawValue)") }
-      output.write("\n")
+      let label =
+        Roles.label(consumers, separator: ", ")
+        ?? (nodes.isEnabled(node) ? "not probed" : "disabled")
+      output.write("  \(id(node, &deviceIDs))[\(text(nodes.path(node) + " " + label))]")
+      output.write(":::\(Roles.worst(consumers)?.rawValue ?? "disabled")\n")
     }
-    for link in report.links {
-      let label = "\(TextRenderer.reference(link)) \(TextRenderer.specifier(link))"
-      output.write("  \(id(link.consumer, &deviceIDs)) -->|\(text(label))| ")
-      output.write("\(id(link.supplier, &iommuIDs))\n")
+    for edge in GraphEdge.edges(report) {
+      let label = edge.label(report, separator: "; ")
+      let arrow = roles.of(edge.consumer).isEmpty ? "-.->" : "-->"
+      output.write("  \(id(edge.consumer, &deviceIDs)) \(arrow)|\(text(label))| ")
+      output.write("\(id(edge.iommu, &iommuIDs))\n")
     }
     for (outcome, colour) in Roles.colours.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
       output.write("  classDef \(outcome.rawValue) fill:\(colour)\n")
     }
+    output.write("  classDef disabled fill:white,stroke-dasharray:5 5\n")
   }
 
   /// A quoted Mermaid label; `"` must be written as an entity.

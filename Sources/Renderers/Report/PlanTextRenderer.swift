@@ -7,7 +7,7 @@ enum PlanTextRenderer {
   static func render(_ report: Report, to output: inout TextOutput) {
     let plan = report.plan
     let a = plan.assumptions
-    let timeout = a.deferredProbeTimeout < 0 ? "forever" : "\(a.deferredProbeTimeout) s"
+    let timeout = Wording.timeout(a.deferredProbeTimeout)
     output.write(
       "plan: kernel \(a.kernelVersion), modules \(a.modules ? "on" : "off"), "
         + "deferred_probe_timeout \(timeout), fw_devlink.strict "
@@ -21,6 +21,17 @@ enum PlanTextRenderer {
     for note in a.notes { output.write("  assumed: \(printable(Wording.note(note)))\n") }
     var reasons = Reasons(report)
     deferred(report, &output)
+    // Deferred without a module to wait for: an IOMMU that never registers,
+    // with no deadline to give up at.
+    let forever = plan.consumers.indices.filter {
+      plan.consumers[$0].outcome == .deferred && plan.consumers[$0].modules.isEmpty
+    }
+    if !forever.isEmpty {
+      output.write("  deferred for good (\(forever.count)):\n")
+      for index in forever {
+        row(plan.consumers[index], report, reason: reasons.reason(plan.consumers[index]), &output)
+      }
+    }
     let sections: [(Plan.Outcome, String, Bool)] = [
       (.unprotected, "unprotected", true), (.unknown, "unknown IOMMU driver", true),
       (.noIOMMU, "no IOMMU", true), (.legacy, "legacy mmu-masters", true),
@@ -46,13 +57,11 @@ enum PlanTextRenderer {
     }
   }
 
-  /// Deferred devices, grouped by the modules they wait for, then the
-  /// deadline they share.
+  /// Deferred devices, grouped by the modules they wait for, each group
+  /// with its deadline.
   private static func deferred(_ report: Report, _ output: inout TextOutput) {
-    let deferred = report.plan.consumers.filter { $0.outcome == .deferred }
-    guard let first = deferred.first else { return }
-    // Devices that wait for the same things share one waits array; its
-    // modules are worked out once.
+    let deferred = report.plan.consumers.filter { $0.outcome == .deferred && !$0.modules.isEmpty }
+    guard !deferred.isEmpty else { return }
     // Devices that wait for the same things share one waits array: its
     // modules are named once, whichever consumers share it.
     var names: [UnsafeRawPointer?: String] = [:]
@@ -68,16 +77,19 @@ enum PlanTextRenderer {
       }
       groups[name, default: []].append(index)
     }
-    for (modules, members) in groups.sorted(by: { $0.key < $1.key }) {
-      let name = modules.isEmpty ? "their IOMMU" : modules
-      output.write("  defers until \(name) load\(modules.contains(",") ? "" : "s") ")
-      output.write("(\(members.count)):\n")
-      for index in members { row(deferred[index], report, reason: nil, &output) }
-    }
     let wording = Wording(report: report)
-    output.write("    deadline: ")
-    output.write(printable: wording.until(first.deadline, modules: first.modules.count))
-    output.write("\n")
+    for (_, members) in groups.sorted(by: { $0.key < $1.key }) {
+      let first = deferred[members[0]]
+      let waitsFor = Wording.Awaited(modules: first.modules)
+      output.write("  defers until ")
+      output.write(printable: waitsFor.subject)
+      output.write(" (\(members.count)):\n")
+      for index in members { row(deferred[index], report, reason: nil, &output) }
+      output.write("    deadline: ")
+      output.write(
+        printable: wording.until(first.deadline, awaiting: waitsFor, devices: members.count))
+      output.write("\n")
+    }
   }
 
   private static func row(

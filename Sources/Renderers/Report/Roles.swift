@@ -26,11 +26,13 @@ struct Roles {
 
   /// The outcome a node is coloured by: its most troubling role's.
   static func worst(_ roles: [Plan.Consumer]) -> Plan.Outcome? {
-    let order: [Plan.Outcome] = [
-      .unprotected, .unknown, .deferred, .legacy, .noIOMMU, .translated,
-    ]
-    return order.first { outcome in roles.contains { $0.outcome == outcome } }
+    order.first { outcome in roles.contains { $0.outcome == outcome } }
   }
+
+  /// Outcomes, most troubling first.
+  static let order: [Plan.Outcome] = [
+    .unprotected, .unknown, .deferred, .legacy, .noIOMMU, .translated,
+  ]
 
   static let colours: [Plan.Outcome: String] = [
     .translated: "palegreen", .deferred: "orange", .unprotected: "tomato",

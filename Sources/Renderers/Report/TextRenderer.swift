@@ -70,10 +70,12 @@ public enum TextRenderer {
     }
     output.write("\n  compatible: ")
     output.write(printable: iommu.compatible.joined(separator: ", "))
-    output.write("\n  driver:     \(driverText(iommu.driver))\n")
+    output.write("\n  driver:     \(driverText(iommu))\n")
     let cells = iommu.iommuCells.map { "#iommu-cells = <\($0)>" } ?? "no #iommu-cells"
     let status =
       switch (iommu.isAvailable, iommu.status) {
+      case (true, _) where !report.nodes.isEnabled(iommu.node):
+        "okay below a disabled node (no device is created)"
       case (true, _): "okay"
       case (false, "disabled"): "disabled"
       case (false, let other): "not available (status \"\(printable(other ?? ""))\")"
@@ -153,11 +155,21 @@ public enum TextRenderer {
     return link.property.rawValue.utf8.count + 2 + digits
   }
 
-  private static func driverText(_ driver: IOMMUDriver?) -> String {
-    guard let driver else { return "none known" }
-    let build =
-      driver.module.map { "tristate, module \($0)" } ?? "bool, built in when enabled"
-    return "\(driver.name) (CONFIG_\(driver.kconfig), \(build))"
+  /// The driver, its Kconfig symbol, and how this build provides it: the
+  /// mode the plan used, and what said so.
+  private static func driverText(_ iommu: IOMMU) -> String {
+    guard let driver = iommu.driver else { return "none known" }
+    let symbol =
+      "\(driver.name) (CONFIG_\(driver.kconfig), \(driver.module == nil ? "bool" : "tristate"))"
+    guard let mode = iommu.mode else { return symbol }
+    let provided =
+      switch mode {
+      case .builtin: "built in"
+      case .module: "module \(driver.module ?? driver.name)"
+      case .absent: "not in this build"
+      case .unknown: "mode unknown"
+      }
+    return "\(symbol): \(provided)" + (iommu.modeSource.map { " (\($0.rawValue))" } ?? "")
   }
 
   /// The IDs the driver receives: raw cells for `iommus`, stream IDs for

@@ -24,7 +24,7 @@ struct Wording {
       let strict =
         assumptions.fwDevlinkStrict ? " (fw_devlink.strict: also held by a device link)" : ""
       return "defers until \(names) \(verb)\(strict); "
-        + until(consumer.deadline, modules: modules.count)
+        + until(consumer.deadline, awaiting: Awaited(pronounFor: modules))
     case .timeoutZero:
       return "needs \(names), but deferred_probe_timeout is 0: the deadline is late_initcall "
         + "itself, so it probes without translation before any module loads"
@@ -73,7 +73,16 @@ struct Wording {
       return "\(path(iommu)) (\(compatible ?? "no compatible")) matches no IOMMU driver "
         + "iommu-plan knows and no module alias"
     case .neverRegisters(let reason):
-      return "\(never(reason)); it probes without translation \(lateDeadline)"
+      let when: String
+      switch assumptions.deadline {
+      case .never:
+        return "\(never(reason)); with deferred_probe_timeout=-1 it stays deferred and never "
+          + "probes"
+      case .afterLateInitcall: when = "right after late_initcall"
+      case .atLateInitcall: when = "at late_initcall"
+      case .seconds(let seconds): when = "once the deferred-probe timeout (\(seconds) s) fires"
+      }
+      return "\(never(reason)); it probes without translation \(when)"
     case .noXlate(let driver, let iommu):
       return "\(driver) has no of_xlate: once \(path(iommu)) registers, of_iommu gives no "
         + "IOMMU; it probes without translation as soon as that is registered"
@@ -94,33 +103,59 @@ struct Wording {
       "arm-smmu-v3 refuses to probe \(path(iommu)) (\"missing/invalid #iommu-cells\")"
     case .supplierAbsent(let supplier, let property, let module):
       "its supplier \(path(supplier)) (\(property)) needs \(module), which is not in this build"
+    case .notCreated(let iommu):
+      "a node above \(path(iommu)) is disabled, so no device is created for it and nothing "
+        + "registers it"
     case .waitsForItself(let iommu, let upstream):
       "\(path(iommu)) waits through its own iommus for \(path(upstream)), which waits for it"
     }
   }
 
-  /// What happens at the deadline to a device that waits for `modules`
-  /// modules.
-  func until(_ deadline: Plan.Deadline?, modules: Int) -> String {
-    let subject = modules == 1 ? "it loads" : "they load"
-    switch deadline {
-    case .seconds(let seconds):
-      return "unless \(subject) within \(seconds) s of late_initcall (each driver registration "
-        + "re-arms the timer), it probes without translation and stays that way"
-    case .never:
-      return "it waits indefinitely (deferred_probe_timeout=-1)"
-    case .atLateInitcall, .afterLateInitcall, nil:
-      return "unless \(subject) before late_initcall, it probes without translation"
+  /// `deferred_probe_timeout` as the plan and explain headers print it.
+  static func timeout(_ seconds: Int) -> String {
+    seconds < 0 ? "forever" : "\(seconds) s"
+  }
+
+  /// What deferred devices wait for, as the subject of a sentence: "it
+  /// loads" in one device's reason, "arm_smmu loads", "a, b load" or
+  /// "their IOMMU registers" over a group.
+  struct Awaited {
+    let subject: String
+
+    init(pronounFor modules: [String]) {
+      subject = modules.count == 1 ? "it loads" : "they load"
+    }
+
+    init(modules: [String]) {
+      subject =
+        switch modules.count {
+        case 0: "their IOMMU registers"
+        case 1: "\(modules[0]) loads"
+        default: "\(modules.joined(separator: ", ")) load"
+        }
     }
   }
 
-  /// When a device gives up on an IOMMU that never registers.
-  var lateDeadline: String {
-    switch assumptions.deadline {
-    case .afterLateInitcall: "right after late_initcall"
-    case .never: "never (deferred_probe_timeout=-1: it waits forever)"
-    case .atLateInitcall: "at late_initcall"
-    case .seconds(let seconds): "once the deferred-probe timeout (\(seconds) s) fires"
+  /// What happens at the deadline to devices that wait for `awaited`: one
+  /// device's reason when `devices` is nil ("it probes"), else a group of
+  /// that many.
+  func until(_ deadline: Plan.Deadline?, awaiting awaited: Awaited, devices: Int? = nil)
+    -> String
+  {
+    let (probes, stays, waits) =
+      switch devices {
+      case nil: ("it probes", "stays", "it waits")
+      case 1: ("the device probes", "stays", "it waits")
+      case let count?: ("these \(count) devices probe", "stay", "they wait")
+      }
+    switch deadline {
+    case .seconds(let seconds):
+      return "unless \(awaited.subject) within \(seconds) s of late_initcall (each driver "
+        + "registration re-arms the timer), \(probes) without translation and \(stays) that way"
+    case .never:
+      return "\(waits) indefinitely (deferred_probe_timeout=-1)"
+    case .atLateInitcall, .afterLateInitcall, nil:
+      return "unless \(awaited.subject) before late_initcall, \(probes) without translation"
     }
   }
 
