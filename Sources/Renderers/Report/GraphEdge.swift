@@ -8,7 +8,7 @@ struct GraphEdge {
   let consumer: NodeID
   let iommu: NodeID
   /// Indices into `Report.links`, in link order.
-  let links: [Int]
+  private(set) var links: [Int]
 
   /// The edges of a report, in the order their first links appear.
   static func edges(_ report: Report) -> [GraphEdge] {
@@ -16,14 +16,18 @@ struct GraphEdge {
       let consumer: NodeID
       let iommu: NodeID
     }
-    var order: [Pair] = []
-    var members: [Pair: [Int]] = [:]
+    var edges: [GraphEdge] = []
+    var position: [Pair: Int] = [:]
     for (index, link) in report.links.enumerated() {
       let pair = Pair(consumer: link.consumer, iommu: link.supplier)
-      if members[pair] == nil { order.append(pair) }
-      members[pair, default: []].append(index)
+      if let known = position[pair] {
+        edges[known].links.append(index)
+      } else {
+        position[pair] = edges.count
+        edges.append(GraphEdge(consumer: link.consumer, iommu: link.supplier, links: [index]))
+      }
     }
-    return order.map { GraphEdge(consumer: $0.consumer, iommu: $0.iommu, links: members[$0]!) }
+    return edges
   }
 
   /// How many specifiers a label lists before it says how many more there
