@@ -11,9 +11,10 @@ import Testing
     return Fixtures.root.appendingPathComponent(".build/debug/iommu-plan").path
   }()
 
-  let scratch: URL
+  private let directory: Fixtures.Scratch
+  var scratch: URL { directory.url }
 
-  init() throws { scratch = try Fixtures.scratchDirectory() }
+  init() throws { directory = try Fixtures.Scratch() }
 
   func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String]? = nil) throws
     -> Fixtures.Result

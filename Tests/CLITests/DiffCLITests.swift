@@ -4,9 +4,10 @@ import Testing
 
 /// `iommu-plan diff OLD NEW` end to end: diff(1)'s exit codes and both formats.
 @Suite struct DiffCLITests {
-  let scratch: URL
+  private let directory: Fixtures.Scratch
+  var scratch: URL { directory.url }
 
-  init() throws { scratch = try Fixtures.scratchDirectory() }
+  init() throws { directory = try Fixtures.Scratch() }
 
   func diff(_ arguments: [String]) throws -> Fixtures.Result {
     try Fixtures.run(CLITests.binary, ["diff"] + arguments)

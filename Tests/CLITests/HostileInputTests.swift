@@ -7,9 +7,10 @@ import Testing
 /// exit, never a trap and never a partial document.
 @Suite struct HostileInputTests {
   let cli = CLITests.binary
-  let scratch: URL
+  private let directory: Fixtures.Scratch
+  var scratch: URL { directory.url }
 
-  init() throws { scratch = try Fixtures.scratchDirectory() }
+  init() throws { directory = try Fixtures.Scratch() }
 
   func run(_ arguments: [String], stdin: Data? = nil) throws -> Fixtures.Result {
     try Fixtures.run(cli, arguments, stdin: stdin)

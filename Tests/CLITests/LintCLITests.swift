@@ -5,9 +5,10 @@ import Testing
 /// `iommu-plan lint` end to end: exit codes, formats, the baseline ratchet,
 /// and that a tree of files is walked, checked and printed deterministically.
 @Suite struct LintCLITests {
-  let scratch: URL
+  private let directory: Fixtures.Scratch
+  var scratch: URL { directory.url }
 
-  init() throws { scratch = try Fixtures.scratchDirectory() }
+  init() throws { directory = try Fixtures.Scratch() }
 
   /// Runs the binary in `directory` (the scratch directory by default), so
   /// that relative paths, SARIF URIs and baseline keys are relative to it.

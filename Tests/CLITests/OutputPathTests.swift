@@ -7,12 +7,14 @@ import Testing
 /// status, silently, never killed by SIGPIPE (status 141 in a shell), which
 /// would fail a CI script under `set -o pipefail`.
 @Suite struct OutputPathTests {
-  let scratch: URL
+  private let directory: Fixtures.Scratch
+  var scratch: URL { directory.url }
   let clean: String
   let other: String
 
   init() throws {
-    scratch = try Fixtures.scratchDirectory()
+    directory = try Fixtures.Scratch()
+    let scratch = directory.url
     clean = scratch.appendingPathComponent("clean.dtb").path
     other = scratch.appendingPathComponent("other.dtb").path
     try Data(Fixtures.blob(dts: Fixtures.samples.appendingPathComponent("qcom-sdm845-like.dts")))

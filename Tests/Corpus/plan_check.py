@@ -1,4 +1,4 @@
-"""Planner checks over the real corpus (kernel-semantics.md 5.5 on real boards).
+"""Planner checks over the real corpus (docs/kernel-rules.md §2.7, §6.5 on real boards).
 
 Runs iommu-plan twice over every DTB with the package's own kernel build
 (`boot/config-*`, `lib/modules/<release>` after depmod):

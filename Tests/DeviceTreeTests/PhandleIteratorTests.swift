@@ -2,8 +2,8 @@ import DeviceTree
 import TestSupport
 import Testing
 
-/// Each case of the kernel's phandle-list parsing (kernel-semantics.md 1.2 to
-/// 1.7) against a blob compiled by dtc.
+/// Each case of the kernel's phandle-list parsing (docs/kernel-rules.md §1.1
+/// to §1.3) against a blob compiled by dtc.
 @Suite struct PhandleIteratorTests {
   let tree: DeviceTree
   let consumer: NodeID

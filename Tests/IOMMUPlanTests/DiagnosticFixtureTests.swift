@@ -7,7 +7,7 @@ import Testing
 /// One DTS fixture per diagnostic code (`Fixtures/<code>.dts`), each stating on its first lines
 /// what the kernel does with it and `// expect: <code> at <path>:<property or ->`; plus
 /// `clean-*.dts` fixtures that must produce no finding at all. The focused tests assert the
-/// consequence each finding describes, read the way kernel-semantics.md says the kernel reads it.
+/// consequence each finding describes, read the way docs/kernel-rules.md says the kernel reads it.
 @Suite struct DiagnosticFixtureTests {
   // MARK: - Every code has a fixture that raises it where it says
 
@@ -460,7 +460,7 @@ import Testing
   // MARK: - Suspected bugs: the kernel's behaviour, asserted as known issues
 
   @Test func cycleThroughADisabledIOMMUIsNoProbeCycle() throws {
-    // kernel-semantics.md 2.6 and 5.5 rule 2: an unavailable IOMMU means "no IOMMU, no
+    // kernel-rules.md §2.4 and §2.6: an unavailable IOMMU means "no IOMMU, no
     // deferral", and a disabled node never probes, so apps_smmu probes untranslated.
     let report = try variantReport(
       "dependency_cycle.dts", replacing: "iommus = <&apps_smmu 0x20>;",
@@ -470,7 +470,7 @@ import Testing
   }
 
   @Test func legacyMasterEdgeIsNoProbeDependency() throws {
-    // kernel-semantics.md 4.1 and 5.5 rule 6: legacy masters never defer on their SMMU, so the
+    // kernel-rules.md §4.5: legacy masters never defer on their SMMU, so the
     // SMMUv3 probes first and the MMU-401 (which defers on it through iommus) follows.
     let source = """
       /dts-v1/;
@@ -497,7 +497,7 @@ import Testing
   }
 
   @Test func partialCellMapIsRejectedWholeBy72() throws {
-    // kernel-semantics.md 3.4 step 3: 7.2 checks for whole cells before walking any entry.
+    // kernel-rules.md §3.3 step 2: 7.2 checks for whole cells before walking any entry.
     let report = try variantReport(
       "iommu_map_bad_length.dts", replacing: "<0x100 &smmu 0x100>", with: "[00 01]")
     #expect(report.links.isEmpty)
@@ -507,7 +507,7 @@ import Testing
   }
 
   @Test func mapRejectedWholeByBothGenerationsDoesNotDiffer() throws {
-    // kernel-semantics.md 3.2 step 3 and 3.4 step 3: 6.12 (not 16-byte tuples) and 7.2 (not
+    // kernel-rules.md §3.2 step 2 and §3.3 step 2: 6.12 (not 16-byte tuples) and 7.2 (not
     // whole cells) both reject this map outright, so every ID gets no IOMMU on both.
     for kernel in [KernelVersion(6, 12), .newest] {
       let report = try variantReport(

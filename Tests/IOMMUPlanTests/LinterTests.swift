@@ -11,6 +11,7 @@ import Testing
 @Suite struct LinterTests {
   @Test func resultsFollowTheInputOrderAtAnyWidth() throws {
     let scratch = try Fixtures.scratchDirectory()
+    defer { try? FileManager.default.removeItem(at: scratch) }
     var files: [String] = []
     for sample in try Fixtures.sampleNames() {
       let blob = try Fixtures.blob(dts: Fixtures.samples.appendingPathComponent(sample))

@@ -3,7 +3,7 @@ import Renderers
 import Testing
 
 /// The module load order (fw_devlink suppliers, modules.dep), the modules a boot device needs
-/// from the initramfs, and the check of an existing modules.load (kernel-semantics.md 5.2, 5.3).
+/// from the initramfs, and the check of an existing modules.load (kernel-rules.md §6.3, §7.6).
 @Suite struct PlannerModuleTests {
   // MARK: - Load order
 
@@ -87,7 +87,7 @@ import Testing
         == "kernel/fixture/gcc_sdm845.ko\narm_smmu\nkernel/fixture/ufs_qcom.ko\n")
   }
 
-  /// kernel-semantics.md 5.3 (fw_devlink links one device to its own suppliers) and 5.5 rule 3
+  /// kernel-rules.md §7.4 (fw_devlink links one device to its own suppliers) and §6.5
   /// (a device waits for its own IOMMU instance): the UFS's SMMU instance needs gcc_sdm845 only;
   /// gpucc_sdm845 holds back the GPU's instance, which the UFS never waits for.
   @Test func anotherInstanceOfTheSameDriverAddsNothingToTheBootList() throws {

@@ -2,11 +2,11 @@ import IOMMUPlan
 import Renderers
 import Testing
 
-/// One fixture per outcome and per way of reaching it, read the way kernel-semantics.md says the
-/// kernel reads it (2.4-2.6 for the walk, 4.1 for legacy masters, 5.2 for the deadline, 5.5 for
-/// the rules).
+/// One fixture per outcome and per way of reaching it, read the way docs/kernel-rules.md says the
+/// kernel reads it (§2.3–2.6 for the walk, §4 for legacy masters, §6.2–6.4 for the deadline,
+/// §6.5 for the rules).
 @Suite struct PlannerOutcomeTests {
-  // MARK: - translated (5.5 rule 3)
+  // MARK: - translated (§6.5)
 
   @Test func builtInSMMUWithABuiltInClockIsTranslatedFromTheFirstProbe() throws {
     let report = try PlanFixture.report("plan-translated.dts")
@@ -19,7 +19,7 @@ import Testing
     #expect(report.plan.loadOrder.isEmpty)
   }
 
-  // MARK: - deferred (5.5 rule 3, 5.2)
+  // MARK: - deferred (§6.5, §6.2–6.3)
 
   @Test func modularSMMUDefersUntilItsModuleLoadsBeforeTheDeadline() throws {
     let report = try PlanFixture.report("plan-deferred-module.dts")
@@ -42,7 +42,7 @@ import Testing
     #expect(report.plan.loadOrder.isEmpty)
   }
 
-  // MARK: - unprotected (5.5 rules 3, 4 and 7)
+  // MARK: - unprotected (§6.5, §6.4, §5.2)
 
   @Test(arguments: [("absent=ARM_SMMU", "flag"), ("config=ARM_SMMU=n", "config")])
   func anAbsentDriverLeavesTheDeviceUnprotectedAtTheTimeout(build: String, source: String)
@@ -126,7 +126,7 @@ import Testing
     #expect(report.plan.loadOrder.isEmpty)
   }
 
-  /// kernel-semantics.md 2.5 ("driver registered but has no of_xlate": -ENODEV) and 4.2 (omap:
+  /// kernel-rules.md §2.4 (a driver registered without of_xlate: -ENODEV) and §5.1 (omap:
   /// consumers defer only while it is unregistered; it registers at subsys_initcall): a built-in
   /// omap-iommu is registered long before the DSP probes, which then goes on without an IOMMU
   /// at once. It never waits for the deferred-probe timeout.
@@ -164,8 +164,8 @@ import Testing
     #expect(nic.reason.contains("deferred-probe timeout (10 s)"))
   }
 
-  /// kernel-semantics.md 2.5 ("existing fwspec with different ops": -EINVAL), 2.4 (the walk
-  /// returns the first non-zero result) and 2.1 (every error but -EPROBE_DEFER means "no
+  /// kernel-rules.md §2.5 (an entry for a second driver's IOMMU: -EINVAL), §2.3 (the walk
+  /// returns the first non-zero result) and §2.1 (every error but -EPROBE_DEFER means "no
   /// IOMMU"): a master whose iommus names an SMMUv3 and then an MMU-500 gets no translation.
   @Test func aMasterUnderTwoIOMMUDriversGetsNoTranslation() throws {
     let report = try PlanFixture.report("plan-iommus-two-drivers.dts")
@@ -173,7 +173,7 @@ import Testing
     #expect([.unprotected, .noIOMMU].contains(display.outcome), "\(display.outcome)")
   }
 
-  // MARK: - no_iommu (2.4, 2.6, 5.5 rule 2)
+  // MARK: - no_iommu (§2.3, §2.6, §3.5)
 
   @Test func aDisabledFirstIOMMUGivesNoIOMMUAndNoWait() throws {
     let report = try PlanFixture.report("plan-no-iommu-disabled.dts")
@@ -220,7 +220,7 @@ import Testing
     #expect(report.plan.loadOrder.isEmpty)
   }
 
-  // MARK: - iommu-map routes (2.4, 3.2)
+  // MARK: - iommu-map routes (§3.1, §3.2)
 
   @Test func aBusWaitsOnlyForTheModularSMMUOfItsTwoRoutes() throws {
     let report = try PlanFixture.report("plan-map-two-smmus.dts")
@@ -258,7 +258,7 @@ import Testing
     #expect(modular.plan.loadOrder.map(modular.provides) == [["/iommu@2b500000"]])
   }
 
-  // MARK: - legacy (4.1, 5.5 rule 6)
+  // MARK: - legacy (§4)
 
   @Test func aLegacyMasterOfABuiltInSMMUWithLegacyBindingsGetsAnIdentityDomain() throws {
     let report = try PlanFixture.report("plan-legacy.dts")
@@ -308,7 +308,7 @@ import Testing
     #expect(PlanFixture.findings(report, .legacyBindingRequiresBuiltinSMMU).isEmpty)
   }
 
-  /// kernel-semantics.md 4.1 and 5.5 rule 6: arm-smmu takes legacy or generic mode from the
+  /// kernel-rules.md §4.3 and §4.6: arm-smmu takes legacy or generic mode from the
   /// first instance to probe and refuses the other kind with -ENODEV, so either the legacy
   /// master gets no identity domain or the generic master's SMMU never registers (it then runs
   /// untranslated after the timeout). They cannot both succeed.

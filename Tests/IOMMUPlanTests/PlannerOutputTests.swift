@@ -1,9 +1,10 @@
 import DeviceTree
 import Foundation
 import IOMMUPlan
-import Renderers
 import TestSupport
 import Testing
+
+@testable import Renderers
 
 /// The plan as people and scripts read it: `explain`, Graphviz, Mermaid, the text report and
 /// the JSON contract's PLAN object (json-output.md).
@@ -141,6 +142,23 @@ import Testing
     #expect(ranges.map { $0["iommu"] as? String } == ["/iommu@1000", "/iommu@2000"])
     #expect(ranges.map { $0["first_entry"] as? Int } == [0, 1])
     #expect(ranges.map { $0["last_entry"] as? Int } == [0, 2])
+  }
+
+  /// Each rule `explain` prints cites docs/kernel-rules.md; the sections it
+  /// cites exist, and the document's rule table gives the same ones.
+  @Test(arguments: Explanation.Rule.allCases)
+  func explainCitesTheSectionsOfKernelRules(rule: Explanation.Rule) throws {
+    let document = try String(
+      contentsOf: Fixtures.root.appendingPathComponent("docs/kernel-rules.md"), encoding: .utf8)
+    let cited = ExplanationRenderer.section(rule)
+    for section in cited.split(separator: ", ") {
+      let number = section.dropFirst()  // "§"
+      #expect(
+        document.contains("\n### \(number) ") || document.contains("\n## \(number). "),
+        "no section \(section) for \(rule.rawValue)")
+    }
+    let row = document.split(separator: "\n").first { $0.hasPrefix("| `\(rule.rawValue)` |") }
+    #expect(row?.hasSuffix("| \(cited) |") == true, "\(rule.rawValue): \(row ?? "no row")")
   }
 
   // MARK: - Graphviz

@@ -3,7 +3,8 @@ import Testing
 
 /// Two consumers whose stream IDs meet on one IOMMU instance: SMMUv3 refuses the second master,
 /// arm-smmu v1/v2 groups them; SMR masks, `stream-match-mask` and `iommu-map-mask` widen what
-/// meets (kernel-semantics.md 4.2 arm-smmu of_xlate, 3.5 iommu-map-mask, 7 observed boots).
+/// meets (docs/kernel-rules.md §5.2, §8.2 arm-smmu of_xlate; §3.1, §8.3 iommu-map-mask; §9
+/// observed boots).
 @Suite struct PlannerStreamIDTests {
   @Test func smmuV3RefusesTheSecondMasterInTreeOrder() throws {
     let report = try PlanFixture.report("plan-streamid-smmuv3.dts")

@@ -3,7 +3,7 @@ import Testing
 
 /// What the IOMMU itself waits for: the supplier bindings fw_devlink parses, followed
 /// transitively, mapped to modules through modules.alias, with fw_devlink's optional bindings
-/// and cycle handling (kernel-semantics.md 5.3, 5.5 rules 3 and 5).
+/// and cycle handling (docs/kernel-rules.md §7.2–7.6, §6.5).
 @Suite struct PlannerSupplierTests {
   @Test func aModularSMMUWithAModularClockWaitsForBothModules() throws {
     let report = try PlanFixture.report("plan-supplier-clock.dts")
@@ -87,7 +87,7 @@ import Testing
     #expect(sdhci.reason.hasPrefix("defers until gcc_sm8250, qcom_rpmhpd load;"))
   }
 
-  /// kernel-semantics.md 5.3: the clock controller's power-domains link to rpmhpd is a
+  /// kernel-rules.md §7.3, §7.5: the clock controller's power-domains link to rpmhpd is a
   /// mandatory fw_devlink link outside any cycle, so gcc_sm8250's device cannot probe before
   /// qcom_rpmhpd's has bound; the load order (ModuleOrder: "every module's suppliers ... load
   /// before it") must put qcom_rpmhpd first and list it in gcc_sm8250's needs.
@@ -146,10 +146,10 @@ import Testing
     #expect(sata.reason.contains("device link"))
   }
 
-  /// kernel-semantics.md 2.1 and 5.5 rule 3 applied to the SMMU itself: the SMMU is a platform
+  /// kernel-rules.md §2.1 and §6.5 applied to the SMMU itself: the SMMU is a platform
   /// device, so really_probe runs platform_dma_configure -> of_iommu_configure on its own
   /// `iommus` before arm-smmu-v3's probe, and that returns -EPROBE_DEFER until s2_iommu has
-  /// registered. fw_devlink.strict only adds a device link on top (5.3); without it the SMMU
+  /// registered. fw_devlink.strict only adds a device link on top (§7.2); without it the SMMU
   /// still cannot register before s2_iommu loads, so the SATA controller waits for it too.
   @Test func iommusOnTheSMMUHoldsItsMastersEvenWithoutStrict() throws {
     let report = try PlanFixture.report("plan-optional-iommus.dts")

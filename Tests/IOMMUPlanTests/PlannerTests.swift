@@ -103,7 +103,7 @@ enum PlanFixture {
 }
 
 /// Who is a consumer, the deadline the kernel build sets, fw_devlink.strict, and the
-/// fixtures themselves (kernel-semantics.md 2.1, 5.2, 5.3, 5.5).
+/// fixtures themselves (docs/kernel-rules.md §2.1, §6.3–6.5, §7.2).
 @Suite struct PlannerTests {
   // MARK: - Which nodes are consumers
 
@@ -144,7 +144,7 @@ enum PlanFixture {
     }
   }
 
-  // MARK: - The deferred-probe deadline (5.2)
+  // MARK: - The deferred-probe deadline (§6.3, §6.4)
 
   @Test(arguments: [
     ("module=arm_smmu_v3", 10, "within 10 s of late_initcall"),
@@ -215,7 +215,7 @@ enum PlanFixture {
     #expect(report.plan.loadOrder.isEmpty)
   }
 
-  // MARK: - fw_devlink.strict (5.3, 5.5 rule 5)
+  // MARK: - fw_devlink.strict (§7.2, §7.6)
 
   @Test func strictAddsTheDeviceLinkToTheReason() throws {
     let report = try PlanFixture.report(

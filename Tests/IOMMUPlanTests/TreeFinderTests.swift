@@ -7,9 +7,10 @@ import Testing
 /// Which files `lint` checks in a directory tree, in which order, and that
 /// link loops and odd entries cannot hang or confuse it.
 @Suite struct TreeFinderTests {
-  let scratch: URL
+  private let directory: Fixtures.Scratch
+  var scratch: URL { directory.url }
 
-  init() throws { scratch = try Fixtures.scratchDirectory() }
+  init() throws { directory = try Fixtures.Scratch() }
 
   func touch(_ relative: String) throws {
     let url = scratch.appendingPathComponent(relative)

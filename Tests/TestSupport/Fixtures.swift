@@ -62,6 +62,16 @@ public enum Fixtures {
     return directory
   }
 
+  /// A scratch directory removed when the last copy of its owner goes: a
+  /// suite keeps one per test (each test gets a new suite instance).
+  public final class Scratch: Sendable {
+    public let url: URL
+
+    public init() throws { url = try Fixtures.scratchDirectory() }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+  }
+
   public struct Result: Sendable {
     public let status: Int32
     public let stdout: String

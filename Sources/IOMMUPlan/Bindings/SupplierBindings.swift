@@ -1,7 +1,7 @@
 import DeviceTree
 
 /// The supplier properties fw_devlink parses (`of_supplier_bindings` in
-/// drivers/of/property.c, 6.12 order; kernel-semantics.md 5.3), reduced to
+/// drivers/of/property.c, 6.12 order; docs/kernel-rules.md §7.3), reduced to
 /// what the planner needs: for a node, the nodes it waits for.
 ///
 /// `iommus`, `iommu-map` and `dmas` are optional suppliers: only with

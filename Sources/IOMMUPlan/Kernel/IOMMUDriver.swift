@@ -1,6 +1,6 @@
 import DeviceTree
 
-/// An upstream IOMMU driver, as kernel-semantics.md section 4.2 tables it
+/// An upstream IOMMU driver, as docs/kernel-rules.md §5.1 tables it
 /// (6.12 match lists; 6.1's are a subset).
 public struct IOMMUDriver: Hashable, Sendable {
   /// The driver's name as it registers, e.g. `arm-smmu`.

@@ -1,8 +1,9 @@
 /// The kernel release whose rules the tool applies (major.minor).
 ///
 /// Rules are modelled from Debian's 6.1 and 6.12 trees plus the 2026 patches
-/// listed in kernel-semantics.md; a release older than 6.1 is read with 6.1's
-/// rules, which have been stable since the 5.9 `of_map_id` rework.
+/// listed under "Kernel versions" in docs/kernel-rules.md; a release older
+/// than 6.1 is read with 6.1's rules, which have been stable since the 5.9
+/// `of_map_id` rework.
 public struct KernelVersion: Hashable, Comparable, Sendable, CustomStringConvertible {
   public let major: Int
   public let minor: Int

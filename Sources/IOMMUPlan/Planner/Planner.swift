@@ -1,6 +1,6 @@
 import DeviceTree
 
-/// Applies the kernel's probe-deferral rules (kernel-semantics.md 2, 4, 5.5)
+/// Applies the kernel's probe-deferral rules (docs/kernel-rules.md §2–4, §6.5)
 /// to every consumer: `iommus` nodes, `iommu-map` bus nodes and legacy
 /// masters. Disabled consumers never probe and are left out.
 struct Planner {

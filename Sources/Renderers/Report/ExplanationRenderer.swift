@@ -43,7 +43,7 @@ public enum ExplanationRenderer {
           output.write(printable: line)
           output.write("\n")
         }
-        output.write(indent + "rule: \(self.rule(rule))\n")
+        output.write(indent + "rule: \(self.rule(rule)) (kernel-rules.md \(section(rule)))\n")
       }
       if let consumer = report.plan.consumers(of: node).first(where: { $0.key == walk.key }) {
         output.write("  to change it: \(remedy(consumer))\n")
@@ -173,6 +173,27 @@ public enum ExplanationRenderer {
     return [line]
   }
 
+  /// Where docs/kernel-rules.md sets out the rule.
+  static func section(_ rule: Explanation.Rule) -> String {
+    switch rule {
+    case .iommusWalk: "§2.3"
+    case .mapLookup: "§3.2, §3.3"
+    case .legacyMasters: "§4.4, §4.5"
+    case .disabledIOMMU: "§1.4, §2.4"
+    case .builtinDriver: "§6.5"
+    case .modularDriver: "§6.2"
+    case .neverRegisters: "§6.4, §6.5"
+    case .noXlate: "§2.4, §5.2"
+    case .unknownDriver: "§5.3"
+    case .supplierLinks: "§7.4, §7.6"
+    case .deferredProbe: "§6.2, §6.3"
+    case .translated: "§6.1, §6.5"
+    case .withoutTranslation: "§2.1, §2.6"
+    case .noIOMMU: "§2.3, §3.5"
+    case .legacyDomain: "§4.5"
+    }
+  }
+
   static func rule(_ rule: Explanation.Rule) -> String {
     switch rule {
     case .iommusWalk:
@@ -191,7 +212,7 @@ public enum ExplanationRenderer {
         + "-EPROBE_DEFER (driver_deferred_probe_check_state)"
     case .neverRegisters:
       "no driver ever registers it: the device waits until the deferred-probe deadline, then "
-        + "probes without it"
+        + "probes without it (with deferred_probe_timeout=-1 it waits for good)"
     case .noXlate: "without of_xlate, of_iommu gives no IOMMU once the driver has registered"
     case .unknownDriver: "iommu-plan cannot tell which driver would take this IOMMU"
     case .supplierLinks:
