@@ -1,6 +1,8 @@
 # iommu-plan: everyday tasks. The real work is in Package.swift and Tests/.
-# `make demo` and `make test` work on a fresh machine: they install libfdt-dev
-# and device-tree-compiler first when missing.
+# `make demo` and `make test` work on a fresh machine: they install libfdt-dev,
+# device-tree-compiler and the other APT_DEPS first when missing. `make install`
+# and `make deb` ship the static release binary, its man pages and shell
+# completions (Packaging/).
 SWIFT    ?= swift
 BUILD    ?= .build
 SAMPLES  := $(wildcard dts-samples/*.dts)
@@ -14,6 +16,21 @@ PYTHON   ?= python3
 # tests find the interpreter through IOMMU_PLAN_PYTHON.
 VENV     := $(BUILD)/venv
 VENV_PYTHON := $(CURDIR)/$(VENV)/bin/python
+# man-db, dpkg-dev (dpkg-shlibdeps) and lintian serve install-test and deb.
+APT_DEPS := libfdt-dev device-tree-compiler kmod graphviz man-db dpkg-dev lintian
+# Installation as in GNU software: `make install PREFIX=/usr DESTDIR=/tmp/root`.
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+STAGE    := $(BUILD)/stage
+# generate-manual's pages, one per command; Packaging/stage.sh fails when it
+# writes any other, so that uninstall can never leave one behind.
+MANPAGES := iommu-plan iommu-plan.report iommu-plan.explain iommu-plan.lint iommu-plan.diff iommu-plan.help
+INSTALLED := bin/iommu-plan $(MANPAGES:%=share/man/man1/%.1.gz) \
+             share/bash-completion/completions/iommu-plan share/zsh/vendor-completions/_iommu-plan \
+             share/fish/vendor_completions.d/iommu-plan.fish
+# Dates in the man pages, the changelog and the .deb's files: the last
+# commit's, so that the same commit packs the same bytes.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || date +%s)
 # The fuzz target (Tests/Fuzz) is built with swiftc, not SwiftPM: libFuzzer and
 # ASan over DeviceTree, IOMMUPlan and Renderers. Swift's backtracer trips ASan,
 # so it is off.
@@ -31,14 +48,14 @@ REGRESSIONS := $(wildcard Tests/Fuzz/Regressions/*)
 CORPUS_DTBS := $(wildcard $(or $(IOMMU_PLAN_CACHE),$(HOME)/.cache/iommu-plan)/root-*/usr/lib/linux-image-*)
 
 .PHONY: all deps pydeps build release samples demo test unit-test corpus-test lint-test bench lint-bench \
-        lint format golden clean fuzz fuzz-smoke fuzz-seeds asan
+        lint format golden clean fuzz fuzz-smoke fuzz-seeds asan stage install uninstall deb install-test
 
 all: build
 
 # A package removed but not purged counts as missing. Debian keeps ensurepip,
 # which venv needs, in python3-venv.
 deps:
-	@missing=""; for p in libfdt-dev device-tree-compiler kmod graphviz; do \
+	@missing=""; for p in $(APT_DEPS); do \
 	  dpkg-query -W -f '$${Status}' $$p 2>/dev/null | grep -q ' installed$$' || missing="$$missing $$p"; done; \
 	$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then echo "installing$$missing"; \
@@ -69,7 +86,7 @@ samples: $(DTBS)
 demo: build samples
 	$(BIN) $(BUILD)/samples/qcom-sdm845-like.dtb
 
-test: unit-test asan fuzz-smoke corpus-test lint-test lint
+test: unit-test asan fuzz-smoke corpus-test lint-test install-test lint
 
 unit-test: deps pydeps
 	$(SWIFT) build --build-tests
@@ -80,6 +97,24 @@ corpus-test: build
 
 lint-test: build pydeps
 	IOMMU_PLAN=$(BIN) IOMMU_PLAN_PYTHON=$(VENV_PYTHON) Tests/Corpus/lint-corpus-test.sh
+
+# What install and deb ship, laid out under $(STAGE) as under the prefix.
+stage: release
+	SWIFT="$(SWIFT)" SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) Packaging/stage.sh $(RELEASE) $(STAGE) $(MANPAGES)
+
+install: stage
+	Packaging/install.sh $(STAGE) "$(DESTDIR)$(PREFIX)" $(INSTALLED)
+
+uninstall:
+	rm -f $(addprefix "$(DESTDIR)$(PREFIX)"/,$(INSTALLED))
+
+# $(BUILD)/iommu-plan_<version>_<arch>.deb, of the same files under /usr.
+deb: stage
+	SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) Packaging/deb.sh $(STAGE) $(BUILD) $(INSTALLED)
+
+# install, uninstall and deb into temporary directories, then lintian.
+install-test: deps
+	MAKE="$(MAKE)" Tests/Install/install-test.sh
 
 # iommu-plan against the C floor (Tests/Bench/floor.c, built into .build/bench)
 # and dtc, on Debian's DTBs and synthetic trees (Tests/Bench);
