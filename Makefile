@@ -22,6 +22,8 @@ APT_DEPS := libfdt-dev device-tree-compiler kmod graphviz man-db dpkg-dev lintia
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 STAGE    := $(BUILD)/stage
+STAGED   := $(STAGE)/.staged
+SOURCES  := $(shell find Sources -type f) Package.swift
 # generate-manual's pages, one per command; Packaging/stage.sh fails when it
 # writes any other, so that uninstall can never leave one behind.
 MANPAGES := iommu-plan iommu-plan.report iommu-plan.explain iommu-plan.lint iommu-plan.diff iommu-plan.help
@@ -98,18 +100,24 @@ corpus-test: build
 lint-test: build pydeps
 	IOMMU_PLAN=$(BIN) IOMMU_PLAN_PYTHON=$(VENV_PYTHON) Tests/Corpus/lint-corpus-test.sh
 
-# What install and deb ship, laid out under $(STAGE) as under the prefix.
-stage: release
-	SWIFT="$(SWIFT)" SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) Packaging/stage.sh $(RELEASE) $(STAGE) $(MANPAGES)
+# What install and deb ship, laid out under $(STAGE) as under the prefix. A
+# file target, so that `make stage && sudo make install` runs neither swift
+# (often not on root's PATH) nor apt as root.
+stage: $(STAGED)
 
-install: stage
+$(STAGED): $(SOURCES) Makefile Packaging/stage.sh
+	$(MAKE) --no-print-directory release
+	SWIFT="$(SWIFT)" SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) Packaging/stage.sh $(RELEASE) $(STAGE) $(MANPAGES)
+	@touch $@
+
+install: $(STAGED)
 	Packaging/install.sh $(STAGE) "$(DESTDIR)$(PREFIX)" $(INSTALLED)
 
 uninstall:
 	rm -f $(addprefix "$(DESTDIR)$(PREFIX)"/,$(INSTALLED))
 
 # $(BUILD)/iommu-plan_<version>_<arch>.deb, of the same files under /usr.
-deb: stage
+deb: $(STAGED)
 	SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) Packaging/deb.sh $(STAGE) $(BUILD) $(INSTALLED)
 
 # install, uninstall and deb into temporary directories, then lintian.
