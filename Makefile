@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 # iommu-plan: everyday tasks. The real work is in Package.swift and Tests/.
 # `make demo` and `make test` work on a fresh machine: they install libfdt-dev,
 # device-tree-compiler and the other APT_DEPS first when missing. `make install`
@@ -191,8 +192,12 @@ fuzz-smoke: $(FUZZ) fuzz-seeds
 	@rm -rf $(FUZZ_DIR)/smoke && mkdir -p $(FUZZ_DIR)/smoke
 	$(FUZZ_RUN) -seed=1 -max_total_time=$(FUZZ_SMOKE_TIME) $(FUZZ_DIR)/smoke $(FUZZ_DIR)/seeds
 
+# swift format, and the licence named in every source file.
 lint:
 	$(FORMAT)
+	@missing=$$(git ls-files '*.swift' '*.c' '*.h' '*.sh' '*.py' Makefile .ci/run dts-samples | \
+	  xargs grep -L 'SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause'); \
+	[ -z "$$missing" ] || { echo "no SPDX-License-Identifier line in:"; echo "$$missing"; exit 1; }
 
 format:
 	$(SWIFT) format format --in-place --recursive Sources Tests Package.swift

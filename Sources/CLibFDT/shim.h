@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 #ifndef CLIBFDT_SHIM_H
 #define CLIBFDT_SHIM_H
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 /// Why a byte string is not a usable flattened device tree.
 ///
 /// The reason is one lowercase line that names the offending value, e.g.

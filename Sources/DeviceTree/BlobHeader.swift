@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 /// The FDT header, read and checked in Swift before libfdt sees the blob.
 ///
 /// libfdt only says "truncated" or "bad offset"; a user wants to know which

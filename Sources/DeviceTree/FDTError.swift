@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 /// A libfdt error code, as returned (negated) by every libfdt function.
 ///
 /// libfdt 1.6.1's `fdt_strerror` does not know every code (it prints

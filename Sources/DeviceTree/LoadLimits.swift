@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 /// Bounds that keep the memory and time of a load proportional to a real
 /// device tree, whatever the input. A blob past any of them is refused with a
 /// `BlobError` that names the limit; none is a silent truncation.

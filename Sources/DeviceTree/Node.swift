@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 /// One node of a tree, as a view: the tree and an id. Cheap to make and to
 /// copy (one retain); every answer is read from the tree when asked for.
 public struct Node: Sendable {

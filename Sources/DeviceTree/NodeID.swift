@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 /// A node's position in `DeviceTree.nodes` (pre-order, root = 0).
 ///
 /// Held in 32 bits: a tree has at most `LoadLimits.maximumNodeCount` nodes,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 /// The nodes of one tree as parallel arrays, in pre-order: a few fixed-size
 /// integers per node, and no object or String, so that a tree costs little
 /// more than its blob. Names stay in the blob; the tree decodes one when

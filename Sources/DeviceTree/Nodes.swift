@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 /// Every node of a tree in pre-order, as views: `nodes[i].id == NodeID(i)`.
 public struct Nodes: RandomAccessCollection, Sendable {
   let tree: DeviceTree

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 /// A failure of the OF core's phandle-list parsing, with the errno the kernel
 /// returns and the details its `pr_err` would print.
 public struct PhandleError: Error, Hashable, Sendable {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 /// A port of the kernel's `struct of_phandle_iterator` (drivers/of/base.c)
 /// over a `DeviceTree`.
 ///

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 /// The text with control characters (C0, DEL, C1, and the Unicode line and
 /// paragraph separators) written as `\u{1b}`, so that a name or string from
 /// a hostile blob cannot break, or forge, a line of a message or report.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 /// The properties of one node, in blob order, indexed from 0.
 public struct Properties: RandomAccessCollection, Sendable {
   let tree: DeviceTree

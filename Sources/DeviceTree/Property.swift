@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 /// One property of a node: its name and raw value, with the decodings the OF
 /// core applies to it.
 public struct Property: Hashable, Sendable {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 /// A property's value: a view of the bytes it occupies in the blob.
 ///
 /// Every property of a tree shares the tree's one copy of the blob, so

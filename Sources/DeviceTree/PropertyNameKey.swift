@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 /// A name hashed and compared by its UTF-8 bytes, as libfdt and the kernel
 /// compare names (`strcmp`); String compares by canonical equivalence, under
 /// which two different names in a blob could be one.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 /// The property names of one blob, interned: each distinct name is one
 /// String in `names`, and a property keeps its index there.
 ///

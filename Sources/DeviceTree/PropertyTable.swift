@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 /// The properties of one tree as parallel arrays, in blob order: 12 bytes
 /// each. Values stay in the blob.
 struct PropertyTable {

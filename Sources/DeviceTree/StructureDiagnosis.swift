@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 /// Says what `fdt_check_full` refused, in terms a user can act on.
 ///
 /// libfdt returns one code for a whole blob ("truncated", "bad offset"); this

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 """The benchmark behind `make bench`: iommu-plan against its targets, side by side.
 
 The targets are measured against a floor (Tests/Bench/floor.c, built here

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 # make bench: iommu-plan against the C floor (floor.c, built by bench.py) and
 # dtc, on Debian's DTBs (the corpus test's cached download, fetched here when
 # missing) and on synthetic trees; both kept in $BENCH_DIR (.build/bench).

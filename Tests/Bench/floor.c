@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 /* The floor of `make bench`: the least any tool reporting IOMMU topology from
  * DTBs must do, and no report. For each blob on the command line, in one
  * process: read it into an aligned buffer, fdt_check_full it, walk every node

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 """Times `iommu-plan lint` over the corpus against the dtc loop and the floor.
 
 Two baselines: `dtc -I dtb -O dts` once per file, one process each (decoding

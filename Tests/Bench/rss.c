@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 /* rss COMMAND [ARG...]: runs COMMAND and reports its own peak resident set.
  *
  * wait4's ru_maxrss includes the high-water mark of the memory a child was

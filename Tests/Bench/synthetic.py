@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 """Writes synthetic device trees for the scale benchmark, as DTS for dtc.
 
   synthetic.py masters COUNT [--smmus K]   COUNT DMA masters, each with one

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 """Independent `iommus` link counter for the iommu-plan real-corpus test.
 
 Reads device-tree blobs with `fdtget` only (Debian's device-tree-compiler), never

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 # Real-corpus test for `iommu-plan lint` and `iommu-plan diff`, over the DTBs
 # of Debian's arm64 kernel package (the corpus corpus-test.sh fetches).
 #

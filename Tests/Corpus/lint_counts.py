@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 """Per-code counts of `iommu-plan lint --format json` over the corpus, against
 a golden file reviewed like code (Tests/Corpus/lint-counts.golden).
 

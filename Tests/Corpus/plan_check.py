@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 """Planner checks over the real corpus (docs/kernel-rules.md §2.7, §6.5 on real boards).
 
 Runs iommu-plan twice over every DTB with the package's own kernel build

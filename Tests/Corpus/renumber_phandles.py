@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 """Writes a copy of a DTB whose phandles are renumbered, for `iommu-plan diff`.
 
 Every phandle value in the tree is replaced by another one of the same set

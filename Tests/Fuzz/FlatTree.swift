@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 /// A tolerant model of a blob for the mutator, independent of libfdt and of
 /// the code under test: nodes in pre-order with their depth, each with its
 /// properties, plus the positions of the tokens it was read from.

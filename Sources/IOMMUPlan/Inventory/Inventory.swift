@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 import DeviceTree
 
 /// The inventory stage: every IOMMU of the tree, with its binding and its

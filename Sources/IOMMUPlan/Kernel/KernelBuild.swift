@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 /// Everything the planner knows about the kernel that will boot the board.
 ///
 /// Modes come from, strongest first: `--module/--builtin/--absent` flags,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 /// `--disable` / `--enable` arguments: one code, or `all`.
 public enum CodeSelection: Hashable, Sendable {
   case all

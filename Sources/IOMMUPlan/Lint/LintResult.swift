@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 /// A whole `lint` run: every file's findings after the policy and the
 /// baseline are applied, what was fixed, and the exit code that follows.
 ///

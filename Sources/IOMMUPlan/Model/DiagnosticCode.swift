@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 /// The table of findings. Raw values are stable: scripts, baselines and SARIF
 /// rule ids depend on them, so a code is never renamed or reused.
 public enum DiagnosticCode: String, CaseIterable, Sendable {

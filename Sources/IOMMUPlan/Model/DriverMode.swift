@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 /// How a kernel build provides a driver.
 public enum DriverMode: String, Sendable, CaseIterable {
   /// Built into the image: registers before late_initcall.

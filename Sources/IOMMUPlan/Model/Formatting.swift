@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 /// Cells as kernel messages and DTS sources show them: `0x808 0x0`.
 public func hexList<Cells: Sequence>(_ cells: Cells) -> String where Cells.Element == UInt32 {
   cells.map { "0x" + String($0, radix: 16) }.joined(separator: " ")

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 /// The kernel release whose rules the tool applies (major.minor).
 ///
 /// Rules are modelled from Debian's 6.1 and 6.12 trees plus the 2026 patches

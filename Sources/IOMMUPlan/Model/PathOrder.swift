@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 /// The order node paths are listed in: component by component, names byte
 /// by byte, and unit addresses as numbers, so that `compute-cb@2` comes
 /// before `compute-cb@10` and `memory@80000000` after `memory@9000000`, as

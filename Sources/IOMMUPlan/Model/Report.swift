@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 import DeviceTree
 
 /// What iommu-plan knows about one device tree: the IOMMU inventory, every

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 /// How bad a finding is; ordered so that `max()` gives the worst.
 public enum Severity: String, Comparable, CaseIterable, Sendable {
   case note

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 /// The cells an IOMMU driver receives for one reference (the kernel's
 /// `of_phandle_args.args`): an `iommus` entry's arguments, an `iommu-map`
 /// entry's output base, or a legacy master's stream IDs.

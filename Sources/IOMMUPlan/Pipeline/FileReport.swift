@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 /// One input of a run: its report, or why there is none.
 ///
 /// In a run over several files a bad one does not stop the others; it keeps

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 import DeviceTree
 
 /// When one IOMMU instance can register with the IOMMU core, on one build.

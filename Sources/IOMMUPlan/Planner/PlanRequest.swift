@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 /// What the planner is asked besides the build: devices that must come up
 /// from the initramfs, an existing module list to check, and nodes to
 /// explain.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 import DeviceTree
 
 /// Applies the kernel's probe-deferral rules (docs/kernel-rules.md §2–4, §6.5)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 import IOMMUPlan
 
 /// `lint --format json`: an array with one object per file, in the sorted

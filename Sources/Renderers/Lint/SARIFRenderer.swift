@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 import IOMMUPlan
 
 /// SARIF 2.1.0 (OASIS), the format code-scanning services ingest: one run,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 import IOMMUPlan
 
 /// The plan's module order, one per line as `modules.load` lists them (paths
