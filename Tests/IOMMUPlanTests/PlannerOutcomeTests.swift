@@ -223,6 +223,27 @@ import Testing
 
   // MARK: - iommu-map routes (§3.1, §3.2)
 
+  /// of_map_id checks each entry's rid-base against the mask before it
+  /// compares IDs: an entry the mask cuts fails every lookup that reaches
+  /// it (-EFAULT), so it and the entries after it route nowhere.
+  @Test func anEntryWhoseRIDBaseTheMaskCutsEndsEveryLookupThatReachesIt() throws {
+    let source = try PlanFixture.source("iommu_map_mask_ignores_rid_base.dts")
+    let laterEntry = try PlannerOutputTests.report(source)
+    let bus = try PlanFixture.consumer(laterEntry, "/pcie@40000000", .iommuMap)
+    #expect(bus.outcome == .deferred)  // entry 0 still routes to the SMMU
+    let first = source.replacingOccurrences(
+      of: "<0x000 &smmu 0x000 0x100>, <0x106 &smmu 0x1060 0x1>",
+      with: "<0x106 &smmu 0x1060 0x1>, <0x000 &smmu 0x000 0x100>")
+    #expect(first != source)
+    let firstEntry = try PlanFixture.consumer(
+      try PlannerOutputTests.report(first), "/pcie@40000000", .iommuMap)
+    #expect(firstEntry.outcome == .noIOMMU)
+    #expect(
+      firstEntry.reason
+        == "entries 0, 1: iommu-map-mask clears bits of entry 0's rid-base, so of_map_id fails "
+        + "(-EFAULT) for every ID that reaches it: no IOMMU")
+  }
+
   @Test func aBusWaitsOnlyForTheModularSMMUOfItsTwoRoutes() throws {
     let report = try PlanFixture.report("plan-map-two-smmus.dts")
     let bus = try PlanFixture.consumer(report, "/pcie@40000000", .iommuMap)

@@ -102,10 +102,14 @@ public struct Plan: Sendable {
     case rejectsSpecifier(driver: String, cells: Int)
     /// An `iommu-map` entry of length 0 matches no ID.
     case zeroLength
+    /// `iommu-map-mask` clears bits of entry `entry`'s rid-base: of_map_id
+    /// fails (-EFAULT) for every ID no earlier entry matched, so this entry
+    /// and every later one are never used.
+    case maskIgnoresRIDBase(entry: Int)
 
     public var outcome: Outcome {
       switch self {
-      case .disabled, .zeroLength: .noIOMMU
+      case .disabled, .zeroLength, .maskIgnoresRIDBase: .noIOMMU
       case .unknownDriver: .unknown
       case .secondDriver, .mixedSMMUs, .neverRegisters, .noXlate, .rejectsSpecifier: .unprotected
       }

@@ -119,7 +119,17 @@ struct Planner {
     }
     var waits: [Plan.Wait] = []
     var ends: [(end: Plan.WalkEnd, entry: Int)] = []
+    var failing: Int?
     for link in links {
+      if failing == nil, let range = link.range, let mask = range.mask,
+        range.base & ~mask != 0
+      {
+        failing = link.index
+      }
+      if let failing {
+        ends.append((.maskIgnoresRIDBase(entry: failing), link.index))
+        continue
+      }
       if link.range?.length == 0 {
         ends.append((.zeroLength, link.index))
         continue

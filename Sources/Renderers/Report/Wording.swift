@@ -90,6 +90,9 @@ struct Wording {
     case .rejectsSpecifier(let driver, let cells):
       return "\(driver)'s of_xlate rejects a \(cells)-cell specifier: it probes without "
         + "translation"
+    case .maskIgnoresRIDBase(let entry):
+      return "iommu-map-mask clears bits of entry \(entry)'s rid-base, so of_map_id fails "
+        + "(-EFAULT) for every ID that reaches it: no IOMMU"
     case .zeroLength:
       return "length 0 matches no ID (boot firmware may fill it in)"
     }
