@@ -195,16 +195,16 @@ struct StreamIDConflicts {
             what + "; arm-smmu puts both masters in one IOMMU group")
           continue
         }
-        let refusal =
+        let refuses =
           partly
           ? "; arm-smmu refuses an SMR that overlaps another without lying inside it "
-            + "(arm_smmu_find_sme: -EINVAL) to whichever of the two masters probes second"
-          : "; the IOMMU refuses whichever of the two masters probes second"
+            + "(arm_smmu_find_sme: -EINVAL)"
+          : "; the IOMMU refuses"
         let consequence =
           bothPlatform
-          ? refusal + "; as platform devices probe in tree order, that is this one, which runs "
-            + "without translation"
-          : refusal
+          ? refuses + (partly ? "" : " the second master to probe")
+            + " and, as platform devices probe in tree order, this one runs without translation"
+          : refuses + (partly ? " to" : "") + " whichever of the two masters probes second"
         findings.report(.streamIDConflict, later.consumer, property, what + consequence)
         if bothPlatform {
           losers[later.consumer] = .streamIDTaken(ids: ids, iommu: iommu, earlier: earlier.consumer)
