@@ -6,8 +6,8 @@
 #   Packaging/deb.sh STAGE BUILD FILE...
 #
 # The version is the binary's --version, the architecture dpkg's; Depends
-# are the shared libraries dpkg-shlibdeps finds, and libfdt1 and the dtc and
-# cpp that .dts input needs. Environment: SOURCE_DATE_EPOCH (the changelog's
+# are the shared libraries dpkg-shlibdeps finds (libfdt1 among them), dtc for
+# .dts input, and cpp, which kernel sources need for their #include lines. Environment: SOURCE_DATE_EPOCH (the changelog's
 # date and the files' times; default now), DEBFULLNAME and DEBEMAIL (the
 # Maintainer, as dch takes them; default git's user).
 set -euo pipefail

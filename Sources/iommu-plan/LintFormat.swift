@@ -25,14 +25,19 @@ enum FailLevel: String, ExpressibleByArgument, CaseIterable {
 }
 
 extension CodeSelection {
-  /// `--disable` / `--enable`: a code from the README's table, or `all`. An
+  /// `--disable` / `--enable`: a code of docs/diagnostics.md, or `all`. An
   /// unknown code is a usage error (exit 64), so that a typo cannot quietly
   /// switch nothing off.
   static func parse(_ text: String) throws -> CodeSelection {
     guard let selection = CodeSelection(text) else {
-      throw ValidationError(
-        "unknown diagnostic code '\(text)' (the codes are listed in the README's Diagnostics "
-          + "table; 'all' selects every code)")
+      // Codes are snake_case; a kebab-case or capitalised spelling is the
+      // likely slip, and otherwise the whole list is the help.
+      let spelled = String(text.lowercased().map { $0 == "-" ? "_" : $0 })
+      let hint =
+        DiagnosticCode(rawValue: spelled).map { "did you mean '\($0.rawValue)'?" }
+        ?? "codes: " + DiagnosticCode.allCases.map(\.rawValue).joined(separator: ", ")
+        + "; 'all' selects every code"
+      throw ValidationError("unknown diagnostic code '\(text)' (\(hint))")
     }
     return selection
   }

@@ -58,7 +58,7 @@ public enum DiagnosticCode: String, CaseIterable, Sendable {
     }
   }
 
-  /// One line for the README table and SARIF's rule descriptions.
+  /// One line for docs/diagnostics.md's table and SARIF's rule descriptions.
   public var summary: String {
     switch self {
     case .duplicatePhandle:
@@ -137,7 +137,7 @@ public enum DiagnosticCode: String, CaseIterable, Sendable {
     }
   }
 
-  /// How to fix it, in one line: the README table's last column and SARIF's
+  /// How to fix it, in one line: docs/diagnostics.md's last column and SARIF's
   /// rule help. It names the DTS change, since that is where the fix goes.
   public var remedy: String {
     switch self {

@@ -2,9 +2,8 @@
 import DeviceTree
 import IOMMUPlan
 
-/// The versioned JSON of the contract (docs/json-output.md in spirit; the
-/// README documents it): one object per report, an array of them for
-/// several inputs, written as it is made.
+/// The versioned JSON that docs/json-output.md documents: one object per
+/// report, an array of them for several inputs, written as it is made.
 public enum JSONRenderer {
   public static let identifier = "json"
   /// Bumped only when a field is renamed, removed or changes meaning.
