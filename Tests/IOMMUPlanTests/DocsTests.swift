@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
+// SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
 import Foundation
 import IOMMUPlan
 import TestSupport
