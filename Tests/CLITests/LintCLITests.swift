@@ -110,7 +110,8 @@ import Testing
     #expect(unknown.status == 64)
     #expect(
       unknown.stderr.contains(
-        "unknown diagnostic code 'iommus-unknown-phandle' (did you mean 'iommus_unknown_phandle'?)"))
+        "unknown diagnostic code 'iommus-unknown-phandle' (did you mean 'iommus_unknown_phandle'?)")
+    )
     let nope = try lint(["--enable", "nope", "a.dtb"])
     #expect(nope.status == 64)
     #expect(nope.stderr.contains("(codes: duplicate_phandle, partial_cell, "))
