@@ -78,19 +78,9 @@ count=$(find "$base" -name '*.dtb' -type f | wc -l)
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-check() {  # check NAME COMMAND...: runs the command, counts and reports it
-  local name=$1
-  shift
-  if "$@" >"$work/check.out" 2>&1; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "lint-corpus-test: FAIL: $name"
-    sed 's/^/  /' "$work/check.out" | head -n 40
-  fi
-}
+suite=lint-corpus-test
+# shellcheck source=../checks.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../checks.sh"
 lint() { (cd "$base" && "$bin" lint "$@"); }
 
 # --- lint over every DTB, in one process ---------------------------------------
@@ -182,5 +172,4 @@ renumbered() {
 }
 check "a DTB against itself with renumbered phandles is no difference" renumbered
 
-echo "lint-corpus-test: $passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+checks_done

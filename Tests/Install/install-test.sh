@@ -25,19 +25,9 @@ prefix=/usr/local
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-check() {  # check NAME COMMAND...: runs the command, counts and reports it
-  local name=$1
-  shift
-  if "$@" >"$work/check.out" 2>&1; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "install-test: FAIL: $name"
-    sed 's/^/  /' "$work/check.out" | head -n 40
-  fi
-}
+suite=install-test
+# shellcheck source=../checks.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../checks.sh"
 mk() { "$make" --no-print-directory -C "$repo" "$@"; }
 
 # --- make install -----------------------------------------------------------
@@ -123,5 +113,4 @@ depends() {
 }
 check "the package depends on libfdt1, device-tree-compiler and cpp" depends
 
-echo "install-test: $passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+checks_done

@@ -14,14 +14,8 @@ import IOMMUPlan
 ///       "devices": [ { "path", "old_enabled": false, "new_enabled": true } ],
 ///       "links":   [ { "change", "old": LINK | null, "new": LINK | null } ],
 ///       "diagnostics": [ { "change": "added" | "removed", DIAGNOSTIC... } ] }
-public enum DiffJSONRenderer {
+public enum DiffJSONRenderer: Renderer {
   public static let identifier = "json"
-
-  public static func render(_ diff: TopologyDiff) -> String {
-    var output = TextOutput()
-    render(diff, to: &output)
-    return output.text
-  }
 
   public static func render(_ diff: TopologyDiff, to output: inout TextOutput) {
     JSONWriter.write(to: &output) { json in

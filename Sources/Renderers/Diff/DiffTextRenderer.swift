@@ -10,14 +10,8 @@ import IOMMUPlan
 ///     ~ device /soc@0/pci@1c08000: enabled (was disabled)
 ///     ~ link /soc@0/pci@1c00000 iommu-map[0]: /soc@0/iommu@15000000 RID 0x0 -> 0x1c00 => ...
 ///     + finding warning [iommu_disabled] /soc@0/gpu@5000000:iommus: ...
-public enum DiffTextRenderer {
+public enum DiffTextRenderer: Renderer {
   public static let identifier = "text"
-
-  public static func render(_ diff: TopologyDiff) -> String {
-    var output = TextOutput()
-    render(diff, to: &output)
-    return output.text
-  }
 
   public static func render(_ diff: TopologyDiff, to output: inout TextOutput) {
     guard !diff.isEmpty else { return }

@@ -7,14 +7,8 @@ import IOMMUPlan
 ///
 /// Annotations name no line: a blob has none, and a `.dts` has been through
 /// dtc. The node path leads the message instead.
-public enum GitHubRenderer {
+public enum GitHubRenderer: Renderer {
   public static let identifier = "github"
-
-  public static func render(_ result: LintResult) -> String {
-    var output = TextOutput()
-    render(result, to: &output)
-    return output.text
-  }
 
   public static func render(_ result: LintResult, to output: inout TextOutput) {
     for unusable in result.unusablePaths {

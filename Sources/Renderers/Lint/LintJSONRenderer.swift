@@ -10,14 +10,8 @@ import IOMMUPlan
 ///
 /// `diagnostics` holds the enabled findings with the severity they are
 /// reported with (`--strict` applied), including those in the baseline.
-public enum LintJSONRenderer {
+public enum LintJSONRenderer: Renderer {
   public static let identifier = "json"
-
-  public static func render(_ result: LintResult) -> String {
-    var output = TextOutput()
-    render(result, to: &output)
-    return output.text
-  }
 
   public static func render(_ result: LintResult, to output: inout TextOutput) {
     JSONWriter.write(to: &output) { json in

@@ -10,14 +10,8 @@ import IOMMUPlan
 /// baseline, findings recorded in it are not printed, and each recorded one
 /// that is gone gets `FILE: fixed [code] /node/path: ...`, so the baseline
 /// can be refreshed.
-public enum LintTextRenderer {
+public enum LintTextRenderer: Renderer {
   public static let identifier = "text"
-
-  public static func render(_ result: LintResult) -> String {
-    var output = TextOutput()
-    render(result, to: &output)
-    return output.text
-  }
 
   public static func render(_ result: LintResult, to output: inout TextOutput) {
     for unusable in result.unusablePaths {

@@ -6,14 +6,8 @@ import IOMMUPlan
 /// a box coloured by its outcome (dashed when disabled), one edge per
 /// consumer and IOMMU with the stream IDs summarised, and a legend of the
 /// colours used.
-public enum DOTRenderer {
+public enum DOTRenderer: Renderer {
   public static let identifier = "dot"
-
-  public static func render(_ report: Report) -> String {
-    var output = TextOutput()
-    render(report, to: &output)
-    return output.text
-  }
 
   public static func render(_ report: Report, to output: inout TextOutput) {
     let nodes = report.nodes

@@ -4,16 +4,12 @@ import IOMMUPlan
 
 /// The versioned JSON that docs/json-output.md documents: one object per
 /// report, an array of them for several inputs, written as it is made.
-public enum JSONRenderer {
+public enum JSONRenderer: Renderer {
+  // One report; several are written by render(_:to:) over [FileReport].
+  public typealias Subject = Report
   public static let identifier = "json"
   /// Bumped only when a field is renamed, removed or changes meaning.
   public static let schemaVersion = 1
-
-  public static func render(_ report: Report) -> String {
-    var output = TextOutput()
-    render(report, to: &output)
-    return output.text
-  }
 
   /// One document.
   public static func render(_ report: Report, to output: inout TextOutput) {

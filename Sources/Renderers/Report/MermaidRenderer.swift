@@ -5,14 +5,8 @@ import IOMMUPlan
 /// A Mermaid flowchart of the same graph as the DOT output (one edge per
 /// consumer and IOMMU, disabled consumers dashed), for Markdown pages and
 /// merge-request comments.
-public enum MermaidRenderer {
+public enum MermaidRenderer: Renderer {
   public static let identifier = "mermaid"
-
-  public static func render(_ report: Report) -> String {
-    var output = TextOutput()
-    render(report, to: &output)
-    return output.text
-  }
 
   public static func render(_ report: Report, to output: inout TextOutput) {
     let nodes = report.nodes

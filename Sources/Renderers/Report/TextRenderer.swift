@@ -6,14 +6,8 @@ import IOMMUPlan
 /// then the findings in `FILE: severity [code] /path:property: message` form,
 /// then the plan. Every name and string from the blob goes through
 /// `printable`, so one finding is always one line.
-public enum TextRenderer {
+public enum TextRenderer: Renderer {
   public static let identifier = "text"
-
-  public static func render(_ report: Report) -> String {
-    var output = TextOutput()
-    render(report, to: &output)
-    return output.text
-  }
 
   public static func render(_ report: Report, to output: inout TextOutput) {
     header(report, &output)
