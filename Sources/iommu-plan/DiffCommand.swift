@@ -22,6 +22,8 @@ struct DiffCommand: PlanCommand {
 
   @OptionGroup var rules: RulesOptions
 
+  @OptionGroup(title: "Reading inputs") var input: InputArguments
+
   @Argument(help: "The device tree before (.dtb, .dts, or - for stdin).")
   var old: String
 
@@ -31,12 +33,12 @@ struct DiffCommand: PlanCommand {
   func execute(_ output: inout TextOutput) -> ExitStatus {
     let pipeline: Pipeline
     do throws(PlanInputError) {
-      pipeline = try rules.pipeline()
+      pipeline = try rules.pipeline(input: input)
     } catch {
       StandardStream.complain("\(error)")
       return .unreadable
     }
-    let entries = [old, new].map(pipeline.run)
+    let entries = [old, new].map(pipeline.single)
     for entry in entries {
       if let failure = entry.failure {
         StandardStream.complain("\(printable(entry.path)): \(printable(failure))")

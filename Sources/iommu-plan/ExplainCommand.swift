@@ -21,6 +21,8 @@ struct ExplainCommand: PlanCommand {
 
   @OptionGroup var rules: RulesOptions
 
+  @OptionGroup(title: "Reading inputs") var input: InputArguments
+
   @Argument(help: "The device tree (.dtb, .dts or -).")
   var file: String
 
@@ -30,12 +32,12 @@ struct ExplainCommand: PlanCommand {
   func execute(_ output: inout TextOutput) -> ExitStatus {
     let pipeline: Pipeline
     do throws(PlanInputError) {
-      pipeline = try rules.pipeline(request: PlanRequest(explain: [node]))
+      pipeline = try rules.pipeline(request: PlanRequest(explain: [node]), input: input)
     } catch {
       StandardStream.complain("\(error)")
       return .unreadable
     }
-    let entry = pipeline.run(file)
+    let entry = pipeline.single(file)
     guard let report = entry.report, let explanation = report.explanations.first else {
       StandardStream.complain("\(printable(file)): \(printable(entry.failure ?? ""))")
       return .unreadable

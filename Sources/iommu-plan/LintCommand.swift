@@ -60,6 +60,8 @@ struct LintCommand: PlanCommand {
 
   @OptionGroup var rules: RulesOptions
 
+  @OptionGroup(title: "Reading inputs") var input: InputArguments
+
   @Option(help: "How many files to check at once (default: the number of cores).")
   var jobs: Int?
 
@@ -80,7 +82,7 @@ struct LintCommand: PlanCommand {
     let pipeline: Pipeline
     let recorded: Baseline?
     do throws(PlanInputError) {
-      pipeline = try rules.pipeline()
+      pipeline = try rules.pipeline(input: input)
       recorded = try baseline.map(Self.readBaseline)
     } catch {
       StandardStream.complain("\(error)")

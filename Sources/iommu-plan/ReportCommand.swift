@@ -19,6 +19,8 @@ struct ReportCommand: PlanCommand {
 
   @OptionGroup var rules: RulesOptions
 
+  @OptionGroup(title: "Reading inputs") var input: InputArguments
+
   @OptionGroup var boot: BootOptions
 
   @Argument(help: "Device trees: .dtb files, .dts files (compiled with dtc), or - for stdin.")
@@ -31,22 +33,24 @@ struct ReportCommand: PlanCommand {
   func execute(_ output: inout TextOutput) -> ExitStatus {
     let pipeline: Pipeline
     do throws(PlanInputError) {
-      pipeline = try rules.pipeline(request: try boot.request())
+      pipeline = try rules.pipeline(request: try boot.request(), input: input)
     } catch {
       StandardStream.complain("\(error)")
       return .unreadable
     }
     var entries: [FileReport] = []
     for file in files {
-      let entry = pipeline.run(file)
-      if let failure = entry.failure {
-        StandardStream.complain("\(printable(file)): \(printable(failure))\(hint(file, failure))")
+      for entry in pipeline.run(file) {
+        if let failure = entry.failure {
+          StandardStream.complain(
+            "\(printable(entry.path)): \(printable(failure))\(hint(file, failure))")
+        }
+        entries.append(entry)
       }
-      entries.append(entry)
     }
     let reports = entries.compactMap(\.report)
     switch format {
-    case .json where files.count == 1:
+    case .json where entries.count == 1:
       // One document, streamed: a tree of 100,000 masters makes 60 MB of it.
       if let report = reports.first { JSONRenderer.render(report, to: &output) }
     case .json:
@@ -58,7 +62,7 @@ struct ReportCommand: PlanCommand {
         case .report(let report): TextRenderer.render(report, to: &output)
         case .unreadable(let reason):
           // A lone unreadable file has said so on stderr already.
-          if files.count > 1 {
+          if entries.count > 1 {
             output.write("\(printable(entry.path)): not read: \(printable(reason))\n")
           }
         }
@@ -107,7 +111,7 @@ struct ReportCommand: PlanCommand {
 
   /// What to run instead, when the input is one `lint` reads.
   private func hint(_ file: String, _ failure: String) -> String {
-    failure == "is a directory"
+    failure.hasPrefix("is a directory")
       ? " (to check the device trees in it: iommu-plan lint \(printable(file)))" : ""
   }
 }

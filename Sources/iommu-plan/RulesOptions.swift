@@ -62,10 +62,12 @@ struct RulesOptions: ParsableArguments {
 
   /// The pipeline every input goes through; a config or modules directory
   /// that cannot be used is an unreadable input.
-  func pipeline(request: PlanRequest = PlanRequest()) throws(PlanInputError) -> Pipeline {
+  func pipeline(request: PlanRequest = PlanRequest(), input: InputArguments) throws(PlanInputError)
+    -> Pipeline
+  {
     Pipeline(
       build: try kernelBuild(), request: request,
-      loadLimits: LoadLimits(maximumInputSize: maxInputSize))
+      input: input.options(limits: LoadLimits(maximumInputSize: maxInputSize)))
   }
 
   private func kernelBuild() throws(PlanInputError) -> KernelBuild {

@@ -25,7 +25,8 @@ public enum Linter {
 
   /// Reports `files` (as `TreeFinder` returns them), `width` at a time,
   /// calling `progress` from the worker threads with the number finished so
-  /// far. Returns one entry per file, in their order.
+  /// far. Returns the entries of each file (one per tree it holds), in the
+  /// files' order.
   public static func run(
     _ files: [String], pipeline: Pipeline = Pipeline(), width: Int = processors,
     progress: (@Sendable (Int) -> Void)? = nil
@@ -46,7 +47,7 @@ public enum Linter {
     let files: [String]
     let pipeline: Pipeline
     let progress: (@Sendable (Int) -> Void)?
-    let slots: Mutex<[FileReport?]>
+    let slots: Mutex<[[FileReport]?]>
     let next = Atomic<Int>(0)
     let finished = Atomic<Int>(0)
 
@@ -72,7 +73,7 @@ public enum Linter {
     var results: [FileReport] {
       let results = slots.withLock { $0.compactMap { $0 } }
       precondition(results.count == files.count, "every file's slot is filled once")
-      return results
+      return results.flatMap { $0 }
     }
   }
 }

@@ -38,11 +38,12 @@ public enum DiagnosticCode: String, CaseIterable, Sendable {
   case bootModuleOrder = "boot_module_order"
   case bootDeviceUnknown = "boot_device_unknown"
   case bootDeviceDisabled = "boot_device_disabled"
+  case overlayCheckedAlone = "overlay_checked_alone"
 
   public var defaultSeverity: Severity {
     switch self {
     case .iommuMapLegacyQuirk, .iommuUnknownDriver, .iommuMapZeroLength, .supplierCycle,
-      .streamIDShared:
+      .streamIDShared, .overlayCheckedAlone:
       .note
     case .duplicatePhandle, .partialCell, .iommusTooManyArgs, .iommusEntriesAfterEmpty,
       .iommusUnderPCIHost, .iommuDisabled, .iommuMapOverlap, .iommuMapLayoutDiffers,
@@ -134,6 +135,8 @@ public enum DiagnosticCode: String, CaseIterable, Sendable {
       "a `--boot-device` is disabled (or below a disabled node): it never probes"
     case .bootModuleOrder:
       "the module list loads a module before one it needs"
+    case .overlayCheckedAlone:
+      "an overlay checked without its base: references its `__fixups__` resolve are not findings"
     }
   }
 
@@ -231,6 +234,8 @@ public enum DiagnosticCode: String, CaseIterable, Sendable {
         + "the whole set in order)"
     case .bootModuleOrder:
       "load the needed module earlier in the list, or regenerate it with `--format modules-load`"
+    case .overlayCheckedAlone:
+      "check it applied, as the bootloader applies it: `iommu-plan BASE --overlay OVERLAY`"
     case .bootDeviceUnknown:
       "name the device by its full path (as `fdtget -l` lists it) or by a label in /__symbols__ "
         + "(compile with `dtc -@`)"

@@ -7,10 +7,16 @@ import DeviceTree
 /// mention. It holds no tree: renderers format it and nothing else.
 public struct Report: Sendable {
   public struct Input: Sendable {
-    /// The file as the user named it.
+    /// The file as the user named it (`FILE#N` for one of several trees).
     public let path: String
     public let model: String?
     public let compatible: [String]
+    /// The tree's entry in a DT table image or a concatenation.
+    public let entry: TreeEntry?
+    /// The overlays applied to the tree, in order.
+    public let overlays: [String]
+    /// For an overlay checked alone, the references it leaves to its base.
+    public let overlayFixups: [OverlayFixup]?
   }
 
   public let input: Input
@@ -27,9 +33,21 @@ public struct Report: Sendable {
   public let diagnostics: [Diagnostic]
   /// The nodes `explain` asked about, in the order asked.
   public let explanations: [Explanation]
+  /// Where the nodes and properties mentioned are written, for a tree
+  /// compiled from source.
+  public let sources: SourceTable?
 
   public init(tree: DeviceTree, inputPath: String, kernel: KernelVersion = .newest) {
     self.init(tree: tree, inputPath: inputPath, build: KernelBuild(version: kernel))
+  }
+
+  /// The report of a loaded tree, named and placed as it was loaded.
+  public init(
+    loaded: consuming LoadedTree, build: KernelBuild, request: PlanRequest = PlanRequest()
+  ) {
+    let name = loaded.name
+    let origin = Origin(entry: loaded.entry, overlays: loaded.overlays, sources: loaded.sources)
+    self.init(tree: loaded.tree, inputPath: name, origin: origin, build: build, request: request)
   }
 
   /// Runs the stages over the tree: bindings, inventory, checks, planning.
@@ -40,13 +58,27 @@ public struct Report: Sendable {
     tree: consuming DeviceTree, inputPath: String, build: KernelBuild,
     request: PlanRequest = PlanRequest()
   ) {
-    let stages = Stages(tree: tree, inputPath: inputPath, build: build, request: request)
+    self.init(tree: tree, inputPath: inputPath, origin: Origin(), build: build, request: request)
+  }
+
+  /// What the loader knows of a tree besides the tree.
+  private struct Origin {
+    var entry: TreeEntry?
+    var overlays: [String] = []
+    var sources: SourceMap?
+  }
+
+  private init(
+    tree: consuming DeviceTree, inputPath: String, origin: Origin, build: KernelBuild,
+    request: PlanRequest
+  ) {
+    let stages = Stages(
+      tree: tree, inputPath: inputPath, origin: origin, build: build, request: request)
     self.init(
       input: stages.input, kernel: build.version, nodes: stages.nodes,
       iommus: stages.inventory.iommus, links: stages.links.links, plan: stages.planning.plan,
-      diagnostics: stages.links.diagnostics + stages.checks.diagnostics
-        + stages.planning.diagnostics,
-      explanations: stages.planning.explanations)
+      diagnostics: stages.diagnostics, explanations: stages.planning.explanations,
+      sources: stages.sources)
   }
 
   /// What the stages make of a tree, and the table of the nodes they name.
@@ -57,8 +89,13 @@ public struct Report: Sendable {
     let checks: SystemChecks
     let planning: Planning
     let nodes: NodeTable
+    let diagnostics: [Diagnostic]
+    let sources: SourceTable?
 
-    init(tree: DeviceTree, inputPath: String, build: KernelBuild, request: PlanRequest) {
+    init(
+      tree: DeviceTree, inputPath: String, origin: Origin, build: KernelBuild,
+      request: PlanRequest
+    ) {
       let topology = Topology(tree)
       links = LinkSet(tree: tree, topology: topology, kernel: build.version)
       inventory = Inventory(tree: tree, links: links, build: build)
@@ -66,21 +103,35 @@ public struct Report: Sendable {
       planning = Planning(
         tree: tree, topology: topology, links: links, inventory: inventory, build: build,
         request: request)
+      let overlay = OverlayReview(tree)
       input = Input(
         path: inputPath, model: tree.root.property("model")?.firstString,
-        compatible: tree.root.compatible)
-      nodes = NodeTable(
-        tree: tree, nodes: Report.mentioned(links, inventory, checks, planning, tree: tree),
-        enabled: topology.isEnabled)
+        compatible: tree.root.compatible, entry: origin.entry, overlays: origin.overlays,
+        overlayFixups: overlay?.fixups)
+      let found = links.diagnostics + checks.diagnostics + planning.diagnostics
+      diagnostics = overlay?.reviewed(found) ?? found
+      let mentioned = Report.mentioned(links, inventory, checks, planning, tree: tree)
+      nodes = NodeTable(tree: tree, nodes: mentioned, enabled: topology.isEnabled)
+      if let map = origin.sources {
+        let linkProperties = links.links.map { (SourceTable.holder(of: $0), $0.property.rawValue) }
+        let diagnosticProperties = found.compactMap { diagnostic in
+          diagnostic.node.flatMap { node in diagnostic.property.map { (node, $0) } }
+        }
+        sources = SourceTable(
+          map, nodes: mentioned, properties: linkProperties + diagnosticProperties)
+      } else {
+        sources = nil
+      }
     }
   }
 
   /// Puts the stages' results in path order.
   private init(
     input: Input, kernel: KernelVersion, nodes: NodeTable, iommus: [IOMMU], links: [Link],
-    plan: Plan, diagnostics: [Diagnostic], explanations: [Explanation]
+    plan: Plan, diagnostics: [Diagnostic], explanations: [Explanation], sources: SourceTable?
   ) {
     self.input = input
+    self.sources = sources
     self.kernel = kernel
     self.nodes = nodes
     self.iommus = iommus.sorted { nodes.precedes($0.node, $1.node) }

@@ -52,8 +52,8 @@ public enum DiffTextRenderer: Renderer {
     for finding in diff.findings {
       let added = finding.change == .added
       let report = added ? diff.new : diff.old
-      let line = TextRenderer.line(finding.diagnostic, file: "", report.nodes)
-      output.write("\(added ? "+" : "-") finding \(line.dropFirst(2))\n")
+      let line = TextRenderer.line(finding.diagnostic, report, file: nil)
+      output.write("\(added ? "+" : "-") finding \(line)\n")
     }
     output.write(summary(diff) + "\n")
   }

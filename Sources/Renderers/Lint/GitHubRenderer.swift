@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
+import DeviceTree
 import IOMMUPlan
 
 /// GitHub Actions workflow commands: each finding becomes an annotation on
 /// the file (`::error file=F,title=T::message`), shown in the run summary and
 /// on the pull request. Notes become `::notice`.
 ///
-/// Annotations name no line: a blob has none, and a `.dts` has been through
-/// dtc. The node path leads the message instead.
+/// A finding in a tree compiled from source is annotated where its property
+/// (or node) is written, `file=SOURCE,line=L,col=C`, and its message names
+/// the board; a blob has no lines, so its annotations name the file alone.
+/// The node path leads the message either way.
 public enum GitHubRenderer: Renderer {
   public static let identifier = "github"
 
@@ -24,11 +27,13 @@ public enum GitHubRenderer: Renderer {
       if let report = file.report {
         for finding in file.findings where finding.baselineState != .unchanged {
           let diagnostic = finding.diagnostic
+          let position = report.sources?.position(of: diagnostic)
+          let board = position == nil ? "" : file.key + ": "
           output.write(
             command(
-              level(diagnostic.severity), file: file.key,
+              level(diagnostic.severity), file: position?.file ?? file.key, position: position,
               title: "iommu-plan [\(diagnostic.code.rawValue)]",
-              TextRenderer.location(diagnostic, report.nodes) + diagnostic.message))
+              board + TextRenderer.location(diagnostic, report.nodes) + diagnostic.message))
         }
       }
       for fixed in file.fixed {
@@ -50,8 +55,16 @@ public enum GitHubRenderer: Renderer {
     }
   }
 
-  static func command(_ name: String, file: String, title: String, _ message: String) -> String {
-    "::\(name) file=\(escapeProperty(file)),title=\(escapeProperty(title))::\(escapeData(message))\n"
+  static func command(
+    _ name: String, file: String, position: SourcePosition? = nil, title: String,
+    _ message: String
+  ) -> String {
+    let place =
+      position.map {
+        ",line=\($0.line),endLine=\($0.endLine),col=\($0.column)"
+      } ?? ""
+    return "::\(name) file=\(escapeProperty(file))\(place),title=\(escapeProperty(title))::"
+      + "\(escapeData(message))\n"
   }
 
   /// The runner's own escaping (actions/toolkit's `escapeData`): a message

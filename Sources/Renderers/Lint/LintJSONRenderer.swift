@@ -75,7 +75,8 @@ public enum LintJSONRenderer: Renderer {
         json.beginArray()
         for finding in file.findings {
           json.beginObject()
-          JSONRenderer.diagnostic(finding.diagnostic, report.nodes, &json)
+          JSONRenderer.diagnostic(
+            finding.diagnostic, report.nodes, &json, sources: report.sources)
           if let state = finding.baselineState {
             json.key("baseline_state")
             json.string(state.rawValue)

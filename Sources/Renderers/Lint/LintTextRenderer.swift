@@ -23,7 +23,7 @@ public enum LintTextRenderer: Renderer {
       }
       if let report = file.report {
         for finding in file.findings where finding.baselineState != .unchanged {
-          TextRenderer.line(finding.diagnostic, file: file.path, report.nodes, to: &output)
+          TextRenderer.line(finding.diagnostic, report, file: file.path, to: &output)
           output.write("\n")
         }
       }

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause
+import DeviceTree
 import IOMMUPlan
 
 /// SARIF 2.1.0 (OASIS), the format code-scanning services ingest: one run,
@@ -12,7 +13,10 @@ import IOMMUPlan
 ///   directory when below it) and the node path as its logical location
 ///   (kind `element`: a node is to a device tree what an element is to XML,
 ///   and its properties are the attributes). A blob has no lines, so there
-///   is no region; the message leads with `/node/path:property:`.
+///   is no region; the message leads with `/node/path:property:`. For a
+///   tree compiled from source the artifact is the file where the property
+///   (or node) is written, with its region, and the board is a related
+///   location.
 /// - `partialFingerprints` hash the baseline's key (file, node, code) and the
 ///   property, so an alert keeps its identity when phandles are renumbered.
 /// - An unreadable file is a `toolExecutionNotifications` entry of the
@@ -221,7 +225,9 @@ public enum SARIFRenderer {
         ].joined(separator: "\u{0}")
         occurrences[identity, default: 0] += 1
         let fingerprint = fingerprint(identity + "\u{0}\(occurrences[identity] ?? 1)")
-        self.result(finding, path: path, file: file.key, fingerprint: fingerprint, &json)
+        self.result(
+          finding, path: path, file: file.key,
+          position: report.sources?.position(of: diagnostic), fingerprint: fingerprint, &json)
       }
     }
   }
@@ -230,8 +236,8 @@ public enum SARIFRenderer {
     uniqueKeysWithValues: DiagnosticCode.allCases.enumerated().map { ($1, $0) })
 
   private static func result(
-    _ finding: LintResult.Finding, path: String?, file: String, fingerprint: String,
-    _ json: inout JSONWriter
+    _ finding: LintResult.Finding, path: String?, file: String, position: SourcePosition?,
+    fingerprint: String, _ json: inout JSONWriter
   ) {
     let diagnostic = finding.diagnostic
     var place = path ?? ""
@@ -247,8 +253,29 @@ public enum SARIFRenderer {
     message((place.isEmpty ? "" : place + ": ") + diagnostic.message, &json)
     json.key("locations")
     json.beginArray()
-    location(file: file, path: path, property: diagnostic.property, &json)
+    location(
+      file: position?.file ?? file, region: position, path: path, property: diagnostic.property,
+      &json)
     json.endArray()
+    if position != nil {
+      json.key("relatedLocations")
+      json.beginArray()
+      json.beginObject()
+      json.key("id")
+      json.number(1)
+      json.key("physicalLocation")
+      json.beginObject()
+      json.key("artifactLocation")
+      json.beginObject()
+      json.key("uri")
+      json.string(uri(file))
+      json.endObject()
+      json.endObject()
+      json.key("message")
+      message("the board this finding is in", &json)
+      json.endObject()
+      json.endArray()
+    }
     json.key("partialFingerprints")
     json.beginObject()
     json.key(data: fingerprintKey)
@@ -275,7 +302,8 @@ public enum SARIFRenderer {
   }
 
   private static func location(
-    file: String, path: String?, property: String?, _ json: inout JSONWriter
+    file: String, region: SourcePosition? = nil, path: String?, property: String?,
+    _ json: inout JSONWriter
   ) {
     json.beginObject()
     json.key("physicalLocation")
@@ -285,6 +313,19 @@ public enum SARIFRenderer {
     json.key("uri")
     json.string(uri(file))
     json.endObject()
+    if let region {
+      json.key("region")
+      json.beginObject()
+      json.key("startLine")
+      json.number(region.line)
+      json.key("startColumn")
+      json.number(region.column)
+      json.key("endLine")
+      json.number(region.endLine)
+      json.key("endColumn")
+      json.number(region.endColumn)
+      json.endObject()
+    }
     json.endObject()
     if let path {
       json.key("logicalLocations")

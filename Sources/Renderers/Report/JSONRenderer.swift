@@ -57,7 +57,7 @@ public enum JSONRenderer: Renderer {
     json.endArray()
     json.key("links")
     json.beginArray()
-    for link in report.links { self.link(link, report.nodes, &json) }
+    for link in report.links { self.link(link, report.nodes, &json, sources: report.sources) }
     json.endArray()
     json.key("plan")
     plan(report, &json)
@@ -68,7 +68,7 @@ public enum JSONRenderer: Renderer {
       json.beginArray()
       for diagnostic in report.diagnostics {
         json.beginObject()
-        self.diagnostic(diagnostic, report.nodes, &json)
+        self.diagnostic(diagnostic, report.nodes, &json, sources: report.sources)
         json.endObject()
       }
       json.endArray()
@@ -119,6 +119,54 @@ public enum JSONRenderer: Renderer {
     json.key("model")
     json.string(input.model)
     json.strings("compatible", input.compatible)
+    if let entry = input.entry {
+      json.key("entry")
+      json.beginObject()
+      json.key("index")
+      json.number(entry.index)
+      json.key("id")
+      json.number(entry.id)
+      json.key("rev")
+      json.number(entry.revision)
+      json.numbers("custom", entry.custom)
+      json.endObject()
+    }
+    if !input.overlays.isEmpty { json.strings("overlays", input.overlays) }
+    if let fixups = input.overlayFixups {
+      json.key("overlay_fixups")
+      json.beginArray()
+      for fixup in fixups {
+        json.beginObject()
+        json.key("label")
+        json.string(fixup.label)
+        json.key("path")
+        json.string(fixup.path)
+        json.key("property")
+        json.string(fixup.property)
+        json.key("offset")
+        json.number(fixup.offset)
+        json.endObject()
+      }
+      json.endArray()
+    }
+    json.endObject()
+  }
+
+  /// `"source": {file, line, column}` for a tree compiled from source
+  /// (null where the position is unknown); nothing for a blob.
+  static func source(
+    _ position: SourcePosition?, in sources: SourceTable?, _ json: inout JSONWriter
+  ) {
+    guard sources != nil else { return }
+    json.key("source")
+    guard let position else { return json.null() }
+    json.beginObject()
+    json.key("file")
+    json.string(position.file)
+    json.key("line")
+    json.number(position.line)
+    json.key("column")
+    json.number(position.column)
     json.endObject()
   }
 
@@ -155,7 +203,9 @@ public enum JSONRenderer: Renderer {
     json.endObject()
   }
 
-  static func link(_ link: Link, _ nodes: NodeTable, _ json: inout JSONWriter) {
+  static func link(
+    _ link: Link, _ nodes: NodeTable, _ json: inout JSONWriter, sources: SourceTable? = nil
+  ) {
     json.beginObject()
     json.key("consumer")
     json.path(link.consumer, nodes)
@@ -174,12 +224,16 @@ public enum JSONRenderer: Renderer {
       json.key("mask")
       json.number(range.mask)
     }
+    source(sources?.position(of: link), in: sources, &json)
     json.endObject()
   }
 
   /// The members of a diagnostic object (its caller opens and closes it, so
   /// that lint can add its own).
-  static func diagnostic(_ diagnostic: Diagnostic, _ nodes: NodeTable, _ json: inout JSONWriter) {
+  static func diagnostic(
+    _ diagnostic: Diagnostic, _ nodes: NodeTable, _ json: inout JSONWriter,
+    sources: SourceTable? = nil
+  ) {
     json.key("severity")
     json.string(diagnostic.severity.rawValue)
     json.key("code")
@@ -190,6 +244,7 @@ public enum JSONRenderer: Renderer {
     json.string(diagnostic.property)
     json.key("message")
     json.string(diagnostic.message)
+    source(sources?.position(of: diagnostic), in: sources, &json)
   }
 
   static func plan(_ report: Report, _ json: inout JSONWriter) {

@@ -47,6 +47,20 @@ public enum TextRenderer: Renderer {
     output.write(printable: report.input.model ?? "(no model)")
     output.write("\n  compatible: ")
     output.write(printable: report.input.compatible.joined(separator: ", "))
+    if let entry = report.input.entry {
+      output.write("\n  entry:      \(entry.index)")
+      if let id = entry.id, let revision = entry.revision {
+        output.write(" (id \(hex(id)), rev \(hex(revision))")
+        if !entry.custom.isEmpty {
+          output.write(", custom \(entry.custom.map { hex($0) }.joined(separator: " "))")
+        }
+        output.write(")")
+      }
+    }
+    if !report.input.overlays.isEmpty {
+      output.write("\n  overlays:   ")
+      output.write(printable: report.input.overlays.joined(separator: ", "))
+    }
     output.write("\n  kernel:     \(report.kernel) rules (\(layout))\n")
     output.write(
       "  summary:    \(counted(report.iommus.count, "IOMMU")), "
@@ -246,24 +260,34 @@ public enum TextRenderer: Renderer {
     output.write("findings: \(counts.joined(separator: ", "))\n")
     for diagnostic in report.diagnostics {
       output.write("  ")
-      line(diagnostic, file: report.input.path, report.nodes, to: &output)
+      line(diagnostic, report, file: report.input.path, to: &output)
       output.write("\n")
     }
   }
 
-  /// `FILE: severity [code] /path:property: message`, one finding per line.
-  public static func line(_ diagnostic: Diagnostic, file: String, _ nodes: NodeTable) -> String {
+  /// `FILE: severity [code] /path:property: message`, one finding per line;
+  /// for a tree compiled from source, led by the `SOURCE:LINE:COL: ` where
+  /// the property (or node) is written, as gcc and dtc lead theirs.
+  /// Without `file`, the line starts at the severity (after any position).
+  public static func line(_ diagnostic: Diagnostic, _ report: Report, file: String?) -> String {
     var output = TextOutput()
-    line(diagnostic, file: file, nodes, to: &output)
+    line(diagnostic, report, file: file, to: &output)
     return output.text
   }
 
   static func line(
-    _ diagnostic: Diagnostic, file: String, _ nodes: NodeTable, to output: inout TextOutput
+    _ diagnostic: Diagnostic, _ report: Report, file: String?, to output: inout TextOutput
   ) {
-    output.write(printable: file)
-    output.write(": \(diagnostic.severity.rawValue) [\(diagnostic.code.rawValue)] ")
-    output.write(printable: location(diagnostic, nodes))
+    if let position = report.sources?.position(of: diagnostic) {
+      output.write(printable: position.description)
+      output.write(": ")
+    }
+    if let file {
+      output.write(printable: file)
+      output.write(": ")
+    }
+    output.write("\(diagnostic.severity.rawValue) [\(diagnostic.code.rawValue)] ")
+    output.write(printable: location(diagnostic, report.nodes))
     output.write(printable: diagnostic.message)
   }
 
