@@ -47,7 +47,11 @@ import Testing
     #expect(lines[1] == "+++ \(new)")
     #expect(lines.last?.hasPrefix("differences: ") == true)
     #expect(lines.contains { $0.hasPrefix("- iommu /soc@0/iommu@15000000 (") })
-    #expect(lines.contains { $0.hasPrefix("+ finding error [dependency_cycle] /iommu@4300000: ") })
+    // Sources lead each finding with the line it is written on.
+    #expect(
+      lines.contains {
+        $0.hasPrefix("+ finding ") && $0.contains(": error [dependency_cycle] /iommu@4300000: ")
+      })
     let json = try diff(["--format", "json", old, new])
     #expect(json.status == 1)
     let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]

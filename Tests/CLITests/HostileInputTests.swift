@@ -47,7 +47,9 @@ import Testing
   @Test func aDirectory() throws {
     expectRefused(
       try run([scratch.path]),
-      "\(scratch.path): is a directory (to check the device trees in it: iommu-plan lint \(scratch.path))"
+      "\(scratch.path): is a directory, but not a device tree laid out like /proc/device-tree (no "
+        + "compatible or #address-cells file at its top) (to check the device trees in it: "
+        + "iommu-plan lint \(scratch.path))"
     )
   }
 

@@ -225,7 +225,7 @@ import Testing
     #expect(
       throws: LoadError(
         file: source.path,
-        reason: "\(text.utf8.count) bytes of source is larger than the 1000-byte limit")
+        reason: "larger than the 1000-byte limit for a device tree")
     ) { try TreeFile(source.path).load(limits: small) }
   }
 

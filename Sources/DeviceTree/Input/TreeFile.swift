@@ -20,7 +20,7 @@ public struct TreeFile: Hashable, Sendable {
   /// Every tree the input holds, each loaded (with the overlays of
   /// `options` applied) or with the reason it could not be. An input that
   /// cannot be read at all is one failure, named as the input.
-  public func load(options: InputOptions = InputOptions()) -> [Result<LoadedTree, LoadError>] {
+  public func load(options: InputOptions) -> [Result<LoadedTree, LoadError>] {
     let content: Content
     let overlays: [Overlay]
     do throws(LoadError) {
@@ -118,7 +118,7 @@ public struct TreeFile: Hashable, Sendable {
     case .other:
       // Text is source; anything else is a blob with a wrong magic, which
       // the parser names.
-      guard !bytes.contains(0) else {
+      guard Self.isSource(bytes) else {
         return .blobs(
           [ContainedTree(index: 0, id: nil, revision: nil, custom: [], blob: bytes)], single: true)
       }
@@ -157,6 +157,16 @@ public struct TreeFile: Hashable, Sendable {
     var sources = options.sources
     sources.includeDirectories.append(".")
     return try SourceCompiler.compile(copy, name: path, options: sources, limits: options.limits)
+  }
+
+  /// Text that dtc could read: it has the version tag every source carries,
+  /// or includes a file that may (a board's `.dts` includes its SoC's
+  /// `.dtsi`). Other text is refused as a blob, with its magic named, rather
+  /// than handed to dtc for a syntax error.
+  static func isSource(_ bytes: [UInt8]) -> Bool {
+    guard !bytes.contains(0) else { return false }
+    let markers = ["/dts-v1/", "#include", "/include/"].map { Array($0.utf8) }
+    return markers.contains { bytes.firstRange(of: $0) != nil }
   }
 
   /// Whether something is at `path` (a link is followed).
@@ -232,12 +242,12 @@ public struct TreeFile: Hashable, Sendable {
           if magic == TreeContainer.tableMagic || !bytes[..<count].contains(0) { continue }
           break
         }
-        guard stopAtBlobEnd else { continue }
         let total = Int(BlobHeader.word(bytes, 4))
         if total > limit {
           throw LoadError(
             file: file, reason: "header says \(total) bytes, more than the \(limit)-byte limit")
         }
+        guard stopAtBlobEnd else { continue }
         wanted = max(total, 8)
         if bytes.count < wanted {
           bytes.append(contentsOf: repeatElement(0, count: wanted - bytes.count))

@@ -44,7 +44,8 @@ struct OverlayReview {
     let listed =
       uses.isEmpty
       ? "it has no __fixups__"
-      : "\(counted(uses.count, "reference")) resolve when it is applied: "
+      : "\(counted(uses.count, "reference")) \(uses.count == 1 ? "resolves" : "resolve") when it "
+        + "is applied: "
         + uses.joined(separator: ", ")
     return kept + [
       Diagnostic(

@@ -267,7 +267,8 @@ public enum TextRenderer: Renderer {
 
   /// `FILE: severity [code] /path:property: message`, one finding per line;
   /// for a tree compiled from source, led by the `SOURCE:LINE:COL: ` where
-  /// the property (or node) is written, as gcc and dtc lead theirs.
+  /// the property (or node) is written, as gcc and dtc lead theirs (and
+  /// without `FILE: ` when that is the board's own file).
   /// Without `file`, the line starts at the severity (after any position).
   public static func line(_ diagnostic: Diagnostic, _ report: Report, file: String?) -> String {
     var output = TextOutput()
@@ -278,11 +279,13 @@ public enum TextRenderer: Renderer {
   static func line(
     _ diagnostic: Diagnostic, _ report: Report, file: String?, to output: inout TextOutput
   ) {
-    if let position = report.sources?.position(of: diagnostic) {
+    let position = report.sources?.position(of: diagnostic)
+    if let position {
       output.write(printable: position.description)
       output.write(": ")
     }
-    if let file {
+    // A finding written in the board's own file names it already.
+    if let file, position?.file != file {
       output.write(printable: file)
       output.write(": ")
     }
