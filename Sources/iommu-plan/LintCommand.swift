@@ -10,8 +10,10 @@ struct LintCommand: PlanCommand {
     commandName: "lint",
     abstract: "Check many device trees at once, for CI: one line per finding, then a summary.",
     discussion: """
-      Directories are searched recursively for .dtb and .dts files (hidden entries and \
-      links to directories are skipped; a .dts beside a .dtb of the same name is skipped). \
+      Directories are searched recursively for boards (.dtb, .dts) and overlays (.dtbo, \
+      .dtso), never .dtsi (hidden entries and links to directories are skipped; a source \
+      with its built blob beside it is checked once, as the source). Sources go through \
+      cpp and dtc as kbuild runs them, so each finding names its source line. \
       Files are checked in parallel and reported in sorted order. Exit codes: 0 nothing at \
       or above the --fail-on level; 1 findings at or above it; 2 an input could not be read \
       (the others are still checked) or the baseline could not be read or written; 64 usage \
@@ -67,7 +69,7 @@ struct LintCommand: PlanCommand {
 
   @Flag(
     name: .customLong("dtb-only"),
-    help: "Take only .dtb files from directories (for trees whose .dts need the C preprocessor).")
+    help: "Take only blobs (.dtb, .dtbo) from directories, never sources.")
   var dtbOnly = false
 
   @Argument(help: "Device tree files and directories.")

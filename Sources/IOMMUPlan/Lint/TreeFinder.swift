@@ -3,7 +3,8 @@ import DeviceTree
 import FoundationEssentials
 
 /// Expands `lint`'s arguments into the device trees to check: a file is taken
-/// as named, a directory is walked for `.dtb` and `.dts` files.
+/// as named, a directory is walked for boards (`.dtb`, `.dts`) and overlays
+/// (`.dtbo`, `.dtso`), never for `.dtsi` includes, which are not boards.
 ///
 /// The walk must give the same list on every machine and must end, so:
 /// - paths are sorted byte-wise (as `LC_ALL=C sort` does), whatever order the
@@ -11,10 +12,10 @@ import FoundationEssentials
 /// - a symbolic link to a directory is never followed (as `find` without `-L`),
 ///   so a link loop cannot hang it; a link to a file is taken;
 /// - hidden entries (`.git`, `.build`, kbuild's `.*.cmd`) are skipped;
-/// - a `.dts` with a `.dtb` of the same name beside it is skipped: in a built
-///   tree (a kernel's `arch/arm64/boot/dts` after `make dtbs`) the blob is that
-///   source compiled with the C preprocessor, which dtc alone does not run,
-///   and checking both would report every finding twice.
+/// - a source with its built blob of the same name beside it (`.dts` and
+///   `.dtb`, `.dtso` and `.dtbo`) is checked once, as the source: in a built
+///   kernel tree (`arch/arm64/boot/dts` after `make dtbs`) both describe one
+///   board, and the source's findings carry lines.
 public enum TreeFinder {
   public struct Result: Sendable {
     /// Every file to check, sorted, each once.
@@ -25,8 +26,8 @@ public enum TreeFinder {
   }
 
   /// The files to check. With `includeSources` false (`--dtb-only`),
-  /// directories give only `.dtb` files; files named explicitly are always
-  /// taken.
+  /// directories give only blobs (`.dtb`, `.dtbo`); files named explicitly
+  /// are always taken.
   public static func find(_ paths: [String], includeSources: Bool = true) -> Result {
     var result = Result()
     var files = Set<String>()
@@ -44,7 +45,7 @@ public enum TreeFinder {
           result.problems.append(LoadError(file: path, reason: "cannot list the directory"))
         case .walked(found: 0):
           // Most likely a wrong path in a CI script: say so rather than pass.
-          let kinds = includeSources ? ".dtb or .dts" : ".dtb"
+          let kinds = includeSources ? ".dtb, .dtbo, .dts or .dtso" : ".dtb or .dtbo"
           result.problems.append(
             LoadError(file: path, reason: "no \(kinds) files in the directory"))
         case .walked:
@@ -86,18 +87,14 @@ public enum TreeFinder {
         continue
       }
       let visible = names.filter { !$0.hasPrefix(".") }
-      let blobs = Set(visible.filter { $0.hasSuffix(".dtb") })
+      let present = Set(visible)
       for name in visible {
         let path = joined(directory, name)
         switch kind(of: path) {
         case .directory:
           pending.append(path)
         case .file:
-          let wanted =
-            name.hasSuffix(".dtb")
-            || (includeSources && name.hasSuffix(".dts")
-              && !blobs.contains(String(name.dropLast(".dts".count)) + ".dtb"))
-          if wanted {
+          if wanted(name, includeSources: includeSources, present: present) {
             files.insert(path)
             found += 1
           }
@@ -107,6 +104,22 @@ public enum TreeFinder {
       }
     }
     return .walked(found: found)
+  }
+
+  /// Sources and their blobs, by suffix.
+  private static let built = [(source: ".dts", blob: ".dtb"), (source: ".dtso", blob: ".dtbo")]
+
+  /// Whether a file of a walked directory is checked: a source (when taken)
+  /// in place of its blob, a blob whose source is not taken.
+  private static func wanted(_ name: String, includeSources: Bool, present: Set<String>) -> Bool {
+    for (source, blob) in built {
+      if name.hasSuffix(blob) {
+        let stem = name.dropLast(blob.count)
+        return !includeSources || !present.contains(stem + source)
+      }
+      if name.hasSuffix(source) { return includeSources }
+    }
+    return false
   }
 
   private enum Kind { case directory, file, other }
