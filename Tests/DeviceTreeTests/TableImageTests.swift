@@ -185,10 +185,11 @@ import Testing
         == "bad DT table entry 1: dt_offset 0x0 is inside the header or entry table (which end "
         + "at \(hex(tableEnd)))")
     // Not a DTB: the bytes before the blob's start, or too few to tell.
+    let lastWord = Int(DamagedBlob(bytes: boards[0]).word(at: boards[0].count - 4))
     #expect(
       reason(damaged([(entry + 4, second - 4)]))
-        == "bad DT table entry 1: not a DTB (magic \(hex(Int(DamagedBlob(bytes: boards[0]).word(at: boards[0].count - 4))))"
-        + " at offset \(hex(Int(second - 4))))")
+        == "bad DT table entry 1: not a DTB (magic \(hex(lastWord)) at offset "
+        + "\(hex(Int(second - 4))))")
     #expect(
       reason(damaged([(entry, 2)]))
         == "bad DT table entry 1: not a DTB (dt_size 2 at offset \(hex(Int(second))))")
@@ -208,12 +209,13 @@ import Testing
     let size = UInt32(boards[0].count)
     // Entry 0's range runs 8 bytes into entry 1's blob.
     let two = TableImageFixture(entries: [.init(blob: boards[0]), .init(blob: boards[1])])
-    let second = UInt32(TableImageFixture.entryOffset(2)) + size
+    let start = TableImageFixture.entryOffset(2)
+    let second = start + Int(size)
     #expect(
       reason(damaged([(TableImageFixture.entryOffset(0), size + 8)], image: two))
-        == "overlapping DT table entries 0 (\(hex(Int(second) - Int(size)))..\(hex(Int(second) + 8))) "
-        + "and 1 (\(hex(Int(second)))..\(hex(Int(second) + boards[1].count))): entries may share only "
-        + "an identical range")
+        == "overlapping DT table entries 0 (\(hex(start))..\(hex(second + 8))) and 1 "
+        + "(\(hex(second))..\(hex(second + boards[1].count))): entries may share only an "
+        + "identical range")
     // The same start but a longer range is not the same blob either.
     var image = self.image
     image.entries[2].blob = boards[1]
