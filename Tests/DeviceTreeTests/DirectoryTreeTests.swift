@@ -191,6 +191,20 @@ import Testing
     #expect(message.hasPrefix("c holds more than the "))
   }
 
+  /// Each entry costs at least its token and name, so listing a huge
+  /// directory stops as soon as its entries could not fit.
+  @Test func aDirectoryOfMoreEntriesThanFit() throws {
+    try directory("soc")
+    let created = (0..<300).filter { index in
+      close(open(root + "/soc/f\(index)", O_CREAT | O_WRONLY, 0o600)) == 0
+    }
+    try #require(created.count == 300)
+    #expect(
+      reason(limits: LoadLimits(maximumInputSize: 4096))
+        == "soc holds more entries than fit in the 4096-byte limit")
+    #expect(try DirectoryTree.blob(at: root, limits: .standard).count > 300 * 12)
+  }
+
   @Test func theNodeAndPathLimits() throws {
     for name in ["a", "b", "c"] { try directory(name) }
     #expect(reason(limits: LoadLimits(maximumNodeCount: 3)) == "more than the 3-node limit (at c)")

@@ -12,8 +12,8 @@ import Musl
 ///
 /// The blob's size is known exactly as the walk goes, and each step is
 /// refused as soon as it would pass the limit: a directory of millions of
-/// entries stops being listed once they could not fit, since each costs at
-/// least a 12-byte property token.
+/// entries stops being listed once they could not fit, so the names held
+/// while listing stay in proportion to the limit too.
 struct DirectoryWalk {
   struct Item {
     enum Kind { case beginNode, property, endNode }
@@ -102,6 +102,7 @@ struct DirectoryWalk {
   {
     var files: [[UInt8]] = []
     var subdirectories: [[UInt8]] = []
+    var listedSize = 0
     while true {
       errno = 0
       guard let entry = readdir(directory) else {
@@ -113,11 +114,6 @@ struct DirectoryWalk {
       }
       let name = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
       if name == [0x2e] || name == [0x2e, 0x2e] { continue }
-      let listed = files.count + subdirectories.count + 1
-      if blobSize(sharingNames: true) + listed * Self.propertyTokenSize > limit {
-        throw failure(
-          "\(relative()) holds more entries than fit in the \(limits.maximumInputSize)-byte limit")
-      }
       var status = stat()
       let found = fstatat(descriptor, Self.cString(name), &status, AT_SYMLINK_NOFOLLOW)
       guard found == 0 else {
@@ -125,8 +121,12 @@ struct DirectoryWalk {
         throw failure("cannot stat \(relative(name)): \(String(cString: strerror(error)))")
       }
       switch status.st_mode & S_IFMT {
-      case S_IFREG: files.append(name)
-      case S_IFDIR: subdirectories.append(name)
+      case S_IFREG:
+        files.append(name)
+        listedSize += Self.propertyTokenSize + (propertyNames[name] == nil ? name.count + 1 : 0)
+      case S_IFDIR:
+        subdirectories.append(name)
+        listedSize += 8 + Self.aligned(name.count + 1)
       case S_IFLNK:
         throw failure(
           "\(relative(name)) is a symbolic link, which is not followed (a device-tree directory "
@@ -135,6 +135,14 @@ struct DirectoryWalk {
         throw failure(
           "\(relative(name)) is \(Self.kind(status.st_mode)), neither a regular file (a property) "
             + "nor a directory (a node)")
+      }
+      // The least each entry adds to the blob: its token and name, or only
+      // the token for a property name already in the strings block (which
+      // a directory, holding each name once, can do only as often as names
+      // were paid for). Listing stops once they could not fit.
+      if blobSize(sharingNames: true) + listedSize > limit {
+        throw failure(
+          "\(relative()) holds more entries than fit in the \(limits.maximumInputSize)-byte limit")
       }
     }
     return (files.sorted(by: Self.precedes), subdirectories.sorted(by: Self.precedes))
