@@ -6,20 +6,18 @@ internal import CLibFDT
 /// libfdt asks for more). No pointer outlives `blob(of:file:)`.
 ///
 /// Sharing names: `fdt_property` looks each name up by trying every place
-/// in the strings block (libfdt 1.6.1's `fdt_find_string_`), so a tree of
-/// many distinct names costs their product: a million files of distinct
-/// names would take hours. A real tree of a few hundred names costs a few
-/// million tries. The walk counts the tries exactly; past
-/// `nameSearchBudget` the blob is written without sharing names
-/// (`FDT_CREATE_FLAG_NO_NAME_DEDUP`), which is the same tree in a larger
-/// blob, held to the same limit.
+/// in the strings block (libfdt 1.6.1's `fdt_find_string_`), so a tree
+/// costs its property count times its names' bytes: a million files of
+/// distinct names would take hours. A board's tree (thousands of
+/// properties, a few hundred names) costs tens of millions of tries. The
+/// walk counts them exactly; past `nameSearchBudget` the blob is written
+/// without sharing names (`FDT_CREATE_FLAG_NO_NAME_DEDUP`): the same tree
+/// in a larger blob, held to the same limit.
 enum BlobWriter {
-  /// About a tenth of a second of libfdt's search.
+  /// About a tenth of a second of libfdt's search (1.5 ns a try).
   static let nameSearchBudget = 1 << 26
 
-  static func blob(of walk: DirectoryWalk, file: String, nameSearchBudget: Int = nameSearchBudget)
-    throws(LoadError) -> [UInt8]
-  {
+  static func blob(of walk: DirectoryWalk, file: String) throws(LoadError) -> [UInt8] {
     let sharingNames = walk.searchCost <= nameSearchBudget
     let size = walk.blobSize(sharingNames: sharingNames)
     guard size <= walk.limit else {
@@ -34,7 +32,7 @@ enum BlobWriter {
       var blob = [UInt8](repeating: 0, count: capacity)
       let result = blob.withUnsafeMutableBytes { write(walk, into: $0, flags: flags) }
       if result == 0 {
-        blob.removeSubrange(Int(BlobHeader.word(blob, 4))...)
+        blob.removeSubrange(min(Int(BlobHeader.word(blob, 4)), blob.count)...)
         return blob
       }
       guard result == -FDT_ERR_NOSPACE, capacity < walk.limit else {
