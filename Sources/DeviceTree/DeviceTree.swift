@@ -4,7 +4,8 @@
 // DeviceTree is the faithful, permissive layer (dtlib's role in Zephyr's
 // python-devicetree): it reports what the blob holds and how the OF core
 // would read it, and interprets no binding. It is the only module that sees
-// libfdt, and only in FlattenedTree.swift; everything here is plain values.
+// libfdt, and only in FlattenedTree.swift (and Input/BlobWriter.swift, which
+// writes blobs); everything here is plain values.
 // Nodes are stored in pre-order, the order the kernel unflattens them and the
 // order `of_find_node_by_phandle` searches, so "first in pre-order wins"
 // falls out of index order.

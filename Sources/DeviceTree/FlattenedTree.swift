@@ -3,16 +3,16 @@ internal import CLibFDT
 
 // Implementation notes
 //
-// This file is the only place that touches libfdt. The header is checked in
-// Swift first (BlobHeader); libfdt then reads the blob in place when the
-// array's storage is 8-byte aligned, or an aligned copy (it refuses anything
-// else with FDT_ERR_ALIGNMENT). The token stream is walked once,
-// iteratively, with `fdt_next_tag`, `fdt_get_name` and
-// `fdt_getprop_by_offset`, into the parallel arrays of NodeTable and
-// PropertyTable: names and values are kept as offsets into the caller's
-// array, never as pointers, and only property names become Strings, once
-// per distinct name (PropertyNames). No pointer outlives `flatten`; a copy
-// is freed before it returns.
+// This file is the only place that reads blobs with libfdt (BlobWriter
+// writes them). The header is checked in Swift first (BlobHeader); libfdt
+// then reads the blob in place when the array's storage is 8-byte aligned,
+// or an aligned copy (it refuses anything else with FDT_ERR_ALIGNMENT).
+// The token stream is walked once, iteratively, with `fdt_next_tag`,
+// `fdt_get_name` and `fdt_getprop_by_offset`, into the parallel arrays of
+// NodeTable and PropertyTable: names and values are kept as offsets into
+// the caller's array, never as pointers, and only property names become
+// Strings, once per distinct name (PropertyNames). No pointer outlives
+// `flatten`; a copy is freed before it returns.
 //
 // The walk makes every call `fdt_check_full` makes, token by token, and
 // checks what it checks besides (header, reservation block, nesting, END at

@@ -239,7 +239,7 @@ public struct TreeFile: Hashable, Sendable {
         headerSeen = true
         let magic = BlobHeader.word(bytes, 0)
         if magic != BlobHeader.magic {
-          if magic == TreeContainer.tableMagic || !bytes[..<count].contains(0) { continue }
+          if magic == TableImage.magic || !bytes[..<count].contains(0) { continue }
           break
         }
         let total = Int(BlobHeader.word(bytes, 4))
