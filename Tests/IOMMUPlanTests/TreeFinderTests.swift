@@ -36,15 +36,25 @@ import Testing
       try touch(name)
     }
     let found = TreeFinder.find([scratch.path])
-    #expect(relative(found.files) == ["B.dtb", "a/c/deep.dtb", "b/a.dts", "b/z.dtb"])
+    #expect(
+      relative(found.files) == ["B.dtb", "a/c/deep.dtb", "a/y.dtbo", "b/a.dts", "b/z.dtb"])
     #expect(found.problems.isEmpty)
   }
 
-  @Test func aSourceBesideItsBlobIsSkippedAndDtbOnlySkipsAllSources() throws {
-    for name in ["board.dts", "board.dtb", "other.dts", "board.dtsi"] { try touch(name) }
-    #expect(relative(TreeFinder.find([scratch.path]).files) == ["board.dtb", "other.dts"])
+  @Test func aSourceBesideItsBlobIsCheckedOnceAsTheSourceAndDtbOnlySkipsAllSources() throws {
+    for name in [
+      "board.dts", "board.dtb", "other.dts", "board.dtsi", "add.dtso", "add.dtbo", "more.dtbo",
+    ] {
+      try touch(name)
+    }
     #expect(
-      relative(TreeFinder.find([scratch.path], includeSources: false).files) == ["board.dtb"])
+      relative(TreeFinder.find([scratch.path]).files) == [
+        "add.dtso", "board.dts", "more.dtbo", "other.dts",
+      ])
+    #expect(
+      relative(TreeFinder.find([scratch.path], includeSources: false).files) == [
+        "add.dtbo", "board.dtb", "more.dtbo",
+      ])
   }
 
   @Test func hiddenEntriesAreSkipped() throws {
@@ -85,6 +95,6 @@ import Testing
     try touch("empty/readme.txt")
     let found = TreeFinder.find([scratch.appendingPathComponent("empty").path])
     #expect(found.files.isEmpty)
-    #expect(found.problems.map(\.reason) == ["no .dtb or .dts files in the directory"])
+    #expect(found.problems.map(\.reason) == ["no .dtb, .dtbo, .dts or .dtso files in the directory"])
   }
 }

@@ -112,6 +112,9 @@ public struct TreeFile: Hashable, Sendable {
     }
     let bytes = try readInput(limit: limits.maximumInputSize)
     switch TreeContainer.kind(of: bytes) {
+    case .blob where bytes.count < 8 || Int(BlobHeader.word(bytes, 4)) >= bytes.count:
+      // One blob, whole or cut short: the parser names what is wrong.
+      return .blobs([ContainedTree(index: 0, blob: bytes)], single: true)
     case .blob, .tableImage:
       let trees = try TreeContainer.split(bytes, file: path, limits: limits)
       return .blobs(trees, single: trees.count == 1 && TreeContainer.kind(of: bytes) == .blob)
