@@ -17,10 +17,13 @@ import Testing
 
   init() throws { directory = try Fixtures.Scratch() }
 
-  func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String]? = nil) throws
-    -> Fixtures.Result
-  {
-    try Fixtures.run(Self.binary, arguments, stdin: stdin, environment: environment)
+  func run(
+    _ arguments: [String], stdin: Data? = nil, environment: [String: String]? = nil,
+    in workingDirectory: URL? = nil
+  ) throws -> Fixtures.Result {
+    try Fixtures.run(
+      Self.binary, arguments, stdin: stdin, environment: environment,
+      workingDirectory: workingDirectory)
   }
 
   func sample(_ name: String) -> String {

@@ -101,7 +101,9 @@ import Testing
     let withEmpty = try lint(["empty", "tree"])
     #expect(withEmpty.status == 2)
     let lines = withEmpty.stdout.split(separator: "\n")
-    #expect(lines.first == "empty: error [unreadable] no .dtb, .dtbo, .dts or .dtso files in the directory")
+    #expect(
+      lines.first
+        == "empty: error [unreadable] no .dtb, .dtbo, .dts or .dtso files in the directory")
     #expect(
       lines.last?.hasPrefix("checked 2 files (0 unreadable; 1 path with nothing to check): ")
         == true)

@@ -95,6 +95,7 @@ import Testing
     try touch("empty/readme.txt")
     let found = TreeFinder.find([scratch.appendingPathComponent("empty").path])
     #expect(found.files.isEmpty)
-    #expect(found.problems.map(\.reason) == ["no .dtb, .dtbo, .dts or .dtso files in the directory"])
+    #expect(
+      found.problems.map(\.reason) == ["no .dtb, .dtbo, .dts or .dtso files in the directory"])
   }
 }

@@ -95,9 +95,10 @@ public enum Fixtures {
   /// Runs a program found on PATH (or by absolute path), with optional stdin.
   public static func run(
     _ program: String, _ arguments: [String], stdin: Data? = nil,
-    environment: [String: String]? = nil
+    environment: [String: String]? = nil, workingDirectory: URL? = nil
   ) throws -> Result {
     let process = Process()
+    if let workingDirectory { process.currentDirectoryURL = workingDirectory }
     if program.hasPrefix("/") {
       process.executableURL = URL(fileURLWithPath: program)
       process.arguments = arguments

@@ -157,9 +157,8 @@ public struct TreeFile: Hashable, Sendable {
     guard written == bytes.count else {
       throw LoadError(file: path, reason: "cannot copy the source")
     }
-    var sources = options.sources
-    sources.includeDirectories.append(".")
-    return try SourceCompiler.compile(copy, name: path, options: sources, limits: options.limits)
+    return try SourceCompiler.compile(
+      copy, name: path, base: ".", options: options.sources, limits: options.limits)
   }
 
   /// Text that dtc could read: it has the version tag every source carries,

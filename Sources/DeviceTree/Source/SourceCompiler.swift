@@ -35,10 +35,12 @@ enum SourceCompiler {
     var positions: SourceMap.Text?
   }
 
-  /// Compiles `path`, which is named `name` in errors and positions (for
-  /// standard input, `path` is a scratch copy and `name` is `-`).
+  /// Compiles `path`, which is named `name` in errors and positions. For
+  /// standard input, `path` is a scratch copy, `name` is `-`, and `base`
+  /// (the working directory) stands in for the file's own directory.
   static func compile(
-    _ path: String, name: String, options: SourceOptions, limits: LoadLimits
+    _ path: String, name: String, base: String? = nil, options: SourceOptions,
+    limits: LoadLimits
   ) throws(LoadError) -> Output {
     var status = stat()
     guard stat(path, &status) == 0 else { throw LoadError(file: name, reason: "no such file") }
@@ -70,7 +72,7 @@ enum SourceCompiler {
       for file in [preprocessed, blob, annotated, errors] { unlink(file) }
       rmdir(scratch)
     }
-    let directory = Self.directory(of: path)
+    let directory = base ?? Self.directory(of: path)
     var includes = options.includeDirectories + [directory]
     if let tree = KernelTree.root(above: directory) {
       includes += [tree + "/scripts/dtc/include-prefixes", tree + "/include"]

@@ -9,7 +9,8 @@ import Musl
 /// directory when the file is below it (through links resolved, so that a
 /// `.dtsi` reached through `scripts/dtc/include-prefixes/arm` is named where
 /// it lives, `arch/arm/boot/dts/...`, as a code-scanning service finds it
-/// in the checkout), and as cpp named it otherwise.
+/// in the checkout), else by its real absolute path, and as cpp named it
+/// when it cannot be resolved.
 struct SourceFileName {
   private let workingDirectory: String?
   /// The preprocessor's input and the name the user gave it.
@@ -21,14 +22,15 @@ struct SourceFileName {
   }
 
   func callAsFunction(_ file: String) -> String {
-    if file == input.file { return relative(input.name) ?? input.name }
-    return relative(file) ?? file
+    if file == input.file { return input.name == "-" ? "-" : resolved(input.name) }
+    return resolved(file)
   }
 
-  private func relative(_ file: String) -> String? {
-    guard file != "-", let workingDirectory, let real = Self.realPath(file) else { return nil }
+  private func resolved(_ file: String) -> String {
+    guard let real = Self.realPath(file) else { return file }
+    guard let workingDirectory else { return real }
     if workingDirectory == "/" { return String(real.dropFirst()) }
-    guard real.hasPrefix(workingDirectory + "/") else { return nil }
+    guard real.hasPrefix(workingDirectory + "/") else { return real }
     return String(real.dropFirst(workingDirectory.count + 1))
   }
 

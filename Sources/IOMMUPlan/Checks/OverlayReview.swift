@@ -40,13 +40,24 @@ struct OverlayReview {
       else { return true }
       return !patched.contains(Place(node: node, property: property))
     }
-    let uses = fixups.map { "&\($0.label) at \($0.path):\($0.property)" }
+    // Each label once, in the order first used, with how often: the full
+    // list is in the JSON (`input.overlay_fixups`).
+    var labels: [String] = []
+    var uses: [String: Int] = [:]
+    for fixup in fixups {
+      if uses[fixup.label] == nil { labels.append(fixup.label) }
+      uses[fixup.label, default: 0] += 1
+    }
+    let named = labels.map { label in
+      let count = uses[label] ?? 1
+      return "&\(label)" + (count == 1 ? "" : " (\(count))")
+    }
     let listed =
-      uses.isEmpty
+      fixups.isEmpty
       ? "it has no __fixups__"
-      : "\(counted(uses.count, "reference")) \(uses.count == 1 ? "resolves" : "resolve") when it "
-        + "is applied: "
-        + uses.joined(separator: ", ")
+      : "\(counted(fixups.count, "reference")) to \(counted(labels.count, "label")) of its base "
+        + "\(fixups.count == 1 ? "resolves" : "resolve") when it is applied: "
+        + named.joined(separator: ", ")
     return kept + [
       Diagnostic(
         .overlayCheckedAlone, node: nil, property: nil,
