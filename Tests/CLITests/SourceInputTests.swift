@@ -262,6 +262,13 @@ import Testing
     #expect(try links(applied.stdout) == links(reference.stdout))
     #expect(try links(applied.stdout) == ["/dev@5000 /iommu@1000 [153]"])
     #expect(applied.stdout.contains("\"overlays\": [\"\(overlay)\"]"))
+    // The link the overlay source adds is placed in it.
+    let document = try #require(
+      try JSONSerialization.jsonObject(with: Data(applied.stdout.utf8)) as? [String: Any])
+    let link = try #require((document["links"] as? [[String: Any]])?.first)
+    let source = try #require(link["source"] as? [String: Any])
+    #expect((source["file"] as? String)?.hasSuffix("/add.dtso") == true)
+    #expect(source["line"] as? Int == 3)
     // The blob overlay gives the same.
     let fromBlob = try cli.run([base, "--overlay", overlayBlob, "--format", "json"])
     #expect(try links(fromBlob.stdout) == links(reference.stdout))

@@ -12,6 +12,8 @@ struct Overlay {
   /// As the user named it (`FILE#N` for an entry of a DT table image).
   let name: String
   let tree: DeviceTree
+  /// Where its nodes and properties are written, for an overlay source.
+  let sources: SourceMap?
 
   /// Reads an overlay file (a DTBO, overlay source, or a DT table image,
   /// from which `options.overlayEntry` picks one entry).
@@ -44,11 +46,11 @@ struct Overlay {
       throw LoadError(
         file: loaded.name, reason: "is not an overlay (no fragment with an __overlay__ node)")
     }
-    return Overlay(name: loaded.name, tree: loaded.tree)
+    return Overlay(name: loaded.name, tree: loaded.tree, sources: loaded.sources)
   }
 
-  /// `base` with every overlay applied in order. Source positions are
-  /// dropped: nodes and properties move.
+  /// `base` with every overlay applied in order, with the positions of the
+  /// sources among them carried over (`OverlaidSources`).
   static func apply(_ overlays: [Overlay], to base: LoadedTree, limits: LoadLimits)
     throws(LoadError) -> LoadedTree
   {
@@ -97,8 +99,11 @@ struct Overlay {
     blob.removeSubrange(min(size, blob.count)...)
     do throws(BlobError) {
       let tree = try DeviceTree(blob: blob, limits: limits)
+      let sources = OverlaidSources.map(
+        merged: tree, base: OverlaidSources.Part(tree: base.tree, sources: base.sources),
+        overlays: overlays.map { OverlaidSources.Part(tree: $0.tree, sources: $0.sources) })
       return LoadedTree(
-        name: base.name, tree: tree, entry: base.entry,
+        name: base.name, tree: tree, sources: sources, entry: base.entry,
         overlays: base.overlays + overlays.map(\.name))
     } catch {
       throw LoadError(file: base.name, reason: "after overlays: \(error.reason)")

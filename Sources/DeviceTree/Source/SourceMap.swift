@@ -17,6 +17,14 @@ public struct SourceMap: Sendable {
   private var nodes: [SourcePosition?]
   private var properties: [NodeID: [String: SourcePosition]]
 
+  init(nodes: [SourcePosition?], properties: [NodeID: [String: SourcePosition]]) {
+    self.nodes = nodes
+    self.properties = properties
+  }
+
+  /// Every property position of a node, by name.
+  func propertyPositions(of node: NodeID) -> [String: SourcePosition] { properties[node] ?? [:] }
+
   public func position(of node: NodeID) -> SourcePosition? {
     node.rawValue < nodes.count ? nodes[node.rawValue] : nil
   }
