@@ -20,7 +20,7 @@ VENV_PYTHON := $(CURDIR)/$(VENV)/bin/python
 # What building and `make demo` need; what the tests add (depmod for the
 # corpus, dot for the graph tests); what install-test and deb add (man,
 # dpkg-shlibdeps, lintian). Each is installed only when its targets run.
-BUILD_DEPS   := libfdt-dev device-tree-compiler
+BUILD_DEPS   := libfdt-dev device-tree-compiler cpp
 TEST_DEPS    := kmod graphviz
 PACKAGE_DEPS := man-db dpkg-dev lintian
 # Installation as in GNU software: `make install PREFIX=/usr DESTDIR=/tmp/root`.
@@ -173,9 +173,14 @@ $(FUZZ): $(call FUZZ_SOURCES,DeviceTree) $(call FUZZ_SOURCES,IOMMUPlan) \
 	$(FUZZ_SWIFTC) -use-ld=lld -module-name IOMMUPlanFuzz -I Tests/Fuzz/CFuzz Tests/Fuzz/*.swift \
 	  $(@D)/DeviceTree.o $(@D)/IOMMUPlan.o $(@D)/Renderers.o -lfdt -o $@
 
-fuzz-seeds: | deps
+fuzz-seeds: | deps pydeps
 	@mkdir -p $(FUZZ_DIR)/seeds
 	@for f in $(FUZZ_SEEDS); do dtc -q -f -@ -I dts -O dtb -o $(FUZZ_DIR)/seeds/$$(basename $$f .dts).dtb $$f 2>/dev/null; done
+	@# The containers a tree is found in: two DTBs end to end, and a DT table image.
+	@cat $(FUZZ_DIR)/seeds/server-smmuv3.dtb $(FUZZ_DIR)/seeds/overlay_checked_alone.dtb \
+	  > $(FUZZ_DIR)/seeds/concatenated.bin
+	@$(VENV_PYTHON) Tests/Fuzz/table_image.py $(FUZZ_DIR)/seeds/table.img \
+	  $(FUZZ_DIR)/seeds/overlay_checked_alone.dtb $(FUZZ_DIR)/seeds/qcom-sdm845-like.dtb
 
 # FUZZ_TIME seconds over samples, fixtures, regressions and Debian's DTBs; the
 # corpus in $(FUZZ_DIR)/corpus grows across runs; a crash stops the run.

@@ -23,7 +23,7 @@ struct ExplainCommand: PlanCommand {
 
   @OptionGroup(title: "Reading inputs") var input: InputArguments
 
-  @Argument(help: "The device tree (.dtb, .dts or -).")
+  @Argument(help: "The device tree (a DTB, source, FILE#N of a file that holds several, or -).")
   var file: String
 
   @Argument(help: "The device: a node path or a label.")
@@ -46,8 +46,8 @@ struct ExplainCommand: PlanCommand {
       let hint =
         node.hasPrefix("/") || explanation.hasSymbols
         ? "give a full path or a label"
-        : "this tree has no /__symbols__, so labels cannot be resolved: give a full path, or "
-          + "compile the tree with dtc -@"
+        : "this tree has no /__symbols__ (kbuild compiles without -@), so labels cannot be "
+          + "resolved: give a full path, or the board's .dts (read with -@)"
       StandardStream.complain("\(printable(file)): no node \(printable(node)) (\(hint))")
       return .unreadable
     }

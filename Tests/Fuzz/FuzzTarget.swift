@@ -28,7 +28,29 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 enum FuzzTarget {
   static let kernels = [KernelVersion(6, 1), KernelVersion.newest]
 
-  static func run(_ blob: [UInt8]) {
+  /// A few trees of a container are enough to reach every path through
+  /// the reports; the container's own checks run over all of it.
+  static let treesPerContainer = 4
+
+  static func run(_ input: [UInt8]) {
+    let kind = TreeContainer.kind(of: input)
+    let whole =
+      input.count >= 8
+      && Int(
+        UInt32(input[4]) << 24 | UInt32(input[5]) << 16
+          | UInt32(input[6]) << 8 | UInt32(input[7])) >= input.count
+    guard kind == .tableImage || (kind == .blob && !whole) else { return runTree(input) }
+    let trees: [ContainedTree]
+    do {
+      trees = try TreeContainer.split(input, file: "fuzz.img", limits: .standard)
+    } catch {
+      expectOneLine(error.reason, "container error")
+      return
+    }
+    for tree in trees.prefix(treesPerContainer) { runTree(tree.blob) }
+  }
+
+  static func runTree(_ blob: [UInt8]) {
     let tree: DeviceTree
     do {
       tree = try DeviceTree(blob: blob)

@@ -188,8 +188,8 @@ enum Docs {
     let headings = Docs.text("README.md").split(separator: "\n").filter { $0.hasPrefix("## ") }
     #expect(
       headings == [
-        "## Install", "## Two commands", "## Usage", "## Performance", "## Documentation",
-        "## Layout", "## Testing",
+        "## Install", "## Two commands", "## Usage", "## From kernel sources", "## On the target",
+        "## Performance", "## Documentation", "## Layout", "## Testing",
       ])
   }
 }
