@@ -263,14 +263,7 @@ public enum SARIFRenderer {
       json.beginObject()
       json.key("id")
       json.number(1)
-      json.key("physicalLocation")
-      json.beginObject()
-      json.key("artifactLocation")
-      json.beginObject()
-      json.key("uri")
-      json.string(uri(file))
-      json.endObject()
-      json.endObject()
+      physicalLocation(file: file, region: nil, &json)
       json.key("message")
       message("the board this finding is in", &json)
       json.endObject()
@@ -306,27 +299,7 @@ public enum SARIFRenderer {
     _ json: inout JSONWriter
   ) {
     json.beginObject()
-    json.key("physicalLocation")
-    json.beginObject()
-    json.key("artifactLocation")
-    json.beginObject()
-    json.key("uri")
-    json.string(uri(file))
-    json.endObject()
-    if let region {
-      json.key("region")
-      json.beginObject()
-      json.key("startLine")
-      json.number(region.line)
-      json.key("startColumn")
-      json.number(region.column)
-      json.key("endLine")
-      json.number(region.endLine)
-      json.key("endColumn")
-      json.number(region.endColumn)
-      json.endObject()
-    }
-    json.endObject()
+    physicalLocation(file: file, region: region, &json)
     if let path {
       json.key("logicalLocations")
       json.beginArray()
@@ -349,6 +322,34 @@ public enum SARIFRenderer {
         json.endObject()
       }
       json.endArray()
+    }
+    json.endObject()
+  }
+
+  /// `"physicalLocation": {artifactLocation, region}`, the region being
+  /// dtc's span of the property or node.
+  private static func physicalLocation(
+    file: String, region: SourcePosition?, _ json: inout JSONWriter
+  ) {
+    json.key("physicalLocation")
+    json.beginObject()
+    json.key("artifactLocation")
+    json.beginObject()
+    json.key("uri")
+    json.string(uri(file))
+    json.endObject()
+    if let region {
+      json.key("region")
+      json.beginObject()
+      json.key("startLine")
+      json.number(region.line)
+      json.key("startColumn")
+      json.number(region.column)
+      json.key("endLine")
+      json.number(region.endLine)
+      json.key("endColumn")
+      json.number(region.endColumn)
+      json.endObject()
     }
     json.endObject()
   }
