@@ -98,6 +98,14 @@ public struct Explanation: Sendable {
     case notReferenced
   }
 
+  /// A PCI function described in the tree below a bus with an `iommu-map`:
+  /// the bus, and the requester ID its `reg` gives (bus << 8 | devfn, from
+  /// the first cell, as `of_pci_get_devfn()` and the bus number read it).
+  public struct PCIFunction: Hashable, Sendable {
+    public let bus: NodeID
+    public let rid: UInt32
+  }
+
   /// The name as it was asked for: a path or a label.
   public let name: String
   /// Nil when the name matches no node.
@@ -110,11 +118,15 @@ public struct Explanation: Sendable {
   public let stops: [ParseStop]
   /// Each of the node's consumers' chains, in the plan's order.
   public let walks: [Walk]
+  /// Set when the node is a PCI function the kernel configures through its
+  /// bus's `iommu-map`.
+  public let pciFunction: PCIFunction?
 
   public init(
     name: String, node: NodeID?, role: Role, hasSymbols: Bool, stops: [ParseStop] = [],
-    walks: [Walk] = []
+    walks: [Walk] = [], pciFunction: PCIFunction? = nil
   ) {
+    self.pciFunction = pciFunction
     self.name = name
     self.node = node
     self.role = role
@@ -132,7 +144,8 @@ public struct Explanation: Sendable {
       Walk(key: consumer.key, steps: Self.steps(consumer, plan, links, iommus, stops, &seen))
     }
     return Explanation(
-      name: name, node: node, role: role, hasSymbols: hasSymbols, stops: stops, walks: walks)
+      name: name, node: node, role: role, hasSymbols: hasSymbols, stops: stops, walks: walks,
+      pciFunction: pciFunction)
   }
 
   private static func steps(

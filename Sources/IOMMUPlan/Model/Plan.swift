@@ -313,12 +313,16 @@ public struct Plan: Sendable {
   public let bootDevices: [NodeID]
   /// The `--boot-device` names that match no node.
   public let unknownBootDevices: [String]
+  /// Per `iommu-map` bus, what each requester ID gets; in tree order here,
+  /// in path order in a report.
+  public let coverage: [RIDCoverage]
 
   public init(
     assumptions: Assumptions, consumers: [Consumer], iommus: [IOMMUState],
     loadOrder: [ModuleLoad], bootModules: [ModuleLoad]?, bootDevices: [NodeID] = [],
-    unknownBootDevices: [String] = []
+    unknownBootDevices: [String] = [], coverage: [RIDCoverage] = []
   ) {
+    self.coverage = coverage
     self.assumptions = assumptions
     self.consumers = consumers
     self.iommus = iommus

@@ -199,9 +199,16 @@ public struct Report: Sendable {
     }
     for load in plan.loadOrder + (plan.bootModules ?? []) { nodes += load.provides }
     nodes += plan.bootDevices
+    for coverage in plan.coverage {
+      nodes.append(coverage.bus)
+      for range in coverage.ranges {
+        if case .translated(_, let iommu, _, _) = range.answer { nodes.append(iommu) }
+      }
+    }
     for explanation in planning.explanations {
       nodes += [explanation.node].compactMap { $0 }
       if case .iommusUnderPCIHost(let host) = explanation.role { nodes.append(host) }
+      if let function = explanation.pciFunction { nodes.append(function.bus) }
     }
     return nodes
   }
@@ -243,7 +250,8 @@ public struct Report: Sendable {
       assumptions: plan.assumptions, consumers: ranged,
       iommus: plan.iommus.sorted { nodes.precedes($0.iommu, $1.iommu) },
       loadOrder: provided(plan.loadOrder), bootModules: plan.bootModules.map(provided),
-      bootDevices: plan.bootDevices, unknownBootDevices: plan.unknownBootDevices)
+      bootDevices: plan.bootDevices, unknownBootDevices: plan.unknownBootDevices,
+      coverage: plan.coverage.sorted { nodes.precedes($0.bus, $1.bus) })
   }
 
   /// Waits in path order. Consumers that wait for the same things share one

@@ -71,10 +71,25 @@ struct Planning {
     plan = Plan(
       assumptions: Self.assumptions(build, inventory, orders.load), consumers: consumers,
       iommus: planner.resolver.states(), loadOrder: orders.load.ordered(), bootModules: boot,
-      bootDevices: bootNodes, unknownBootDevices: unknownBootDevices)
+      bootDevices: bootNodes, unknownBootDevices: unknownBootDevices,
+      coverage: Self.coverage(tree: tree, links: links, build: build))
     diagnostics = findings.list
     explanations = request.explain.map {
       Self.explanation($0, tree: tree, topology: topology, links: links, consumers: consumers)
+    }
+  }
+
+  /// The requester-ID coverage of every bus node with an `iommu-map`.
+  private static func coverage(tree: DeviceTree, links: LinkSet, build: KernelBuild)
+    -> [RIDCoverage]
+  {
+    let layout = IOMMUMapLayout(build.version)
+    return links.properties.compactMap { property in
+      guard property.key.property == .iommuMap,
+        let map = tree[property.key.node].property(IOMMUMapBinding.property)
+      else { return nil }
+      return RIDCoverageBuilder.coverage(
+        of: property.key.node, map: map, tree: tree, layout: layout)
     }
   }
 
@@ -185,6 +200,23 @@ struct Planning {
     } else {
       role = .notReferenced
     }
-    return Explanation(name: name, node: node, role: role, hasSymbols: hasSymbols, stops: stops)
+    return Explanation(
+      name: name, node: node, role: role, hasSymbols: hasSymbols, stops: stops,
+      pciFunction: pciFunction(node, tree: tree))
+  }
+
+  /// A node below a bus with an `iommu-map` whose parent has PCI addresses
+  /// (`#address-cells = <3>`): the kernel matches it to a `pci_dev` by
+  /// devfn and configures that device through the map with its requester
+  /// ID. The bus number is the one the address gives, as firmware and the
+  /// kernel's enumeration usually agree on it.
+  static func pciFunction(_ node: NodeID, tree: DeviceTree) -> Explanation.PCIFunction? {
+    guard let parent = tree.parent(of: node), tree[parent].u32("#address-cells") == 3,
+      let address = tree[node].u32("reg"),
+      let bus = tree.ancestors(of: node).first(where: {
+        tree.property(IOMMUMapBinding.property, of: $0) != nil
+      })
+    else { return nil }
+    return Explanation.PCIFunction(bus: bus, rid: (address >> 8) & 0xffff)
   }
 }

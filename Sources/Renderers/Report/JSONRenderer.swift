@@ -289,6 +289,51 @@ public enum JSONRenderer: Renderer {
       json.key("boot_modules")
       loads(boot, report.nodes, &json)
     }
+    json.key("rid_coverage")
+    json.beginArray()
+    for coverage in plan.coverage { self.coverage(coverage, report.nodes, &json) }
+    json.endArray()
+    json.endObject()
+  }
+
+  /// What each requester ID of one bus gets from its map, as ranges.
+  static func coverage(_ coverage: RIDCoverage, _ nodes: NodeTable, _ json: inout JSONWriter) {
+    json.beginObject()
+    json.key("bus")
+    json.path(coverage.bus, nodes)
+    json.key("mask")
+    json.number(coverage.mask == 0xffff_ffff ? nil : coverage.mask)
+    json.key("ranges")
+    json.beginArray()
+    for range in coverage.ranges {
+      json.beginObject()
+      json.key("first")
+      json.number(range.first)
+      json.key("last")
+      json.number(range.last)
+      var entry: Int?
+      var iommu: NodeID?
+      var error: RIDCoverage.LookupError?
+      switch range.answer {
+      case .translated(let index, let target, _, _): (entry, iommu) = (index, target)
+      case .failed(let index, let failure): (entry, error) = (index, failure)
+      case .hole: break
+      }
+      json.key("answer")
+      json.string(iommu != nil ? "iommu" : error != nil ? "error" : "hole")
+      json.key("entry")
+      if let entry { json.number(entry) } else { json.null() }
+      json.key("iommu")
+      if let iommu { json.path(iommu, nodes) } else { json.null() }
+      json.key("stream_id_first")
+      json.number(coverage.specifier(masked: range.first, in: range.answer)?.first)
+      json.key("stream_id_last")
+      json.number(coverage.specifier(masked: range.last, in: range.answer)?.first)
+      json.key("error")
+      json.string(error?.rawValue)
+      json.endObject()
+    }
+    json.endArray()
     json.endObject()
   }
 
