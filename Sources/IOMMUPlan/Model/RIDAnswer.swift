@@ -73,8 +73,9 @@ public struct RIDAnswer: Sendable {
     self.rid = rid & 0xffff
     self.node = node
     mask = coverage.mask
-    answer = range.answer
-    specifier = coverage.specifier(masked: rid & coverage.mask & 0xffff, in: range.answer)
+    let masked = rid & coverage.mask & 0xffff
+    answer = Self.entryAnswer(range, masked: masked, bus: bus, links: report.links)
+    specifier = coverage.specifier(masked: masked, in: answer)
     guard case .translated(_, let iommu, _, _) = range.answer else {
       if case .hole = range.answer { outcome = .noIOMMU } else { outcome = .error }
       modules = []
@@ -98,6 +99,25 @@ public struct RIDAnswer: Sendable {
     sharing = Self.sharing(
       coverage, iommu: iommu, streamID: specifier?.first, rid: self.rid,
       exclusive: info?.driver?.streamIDs == .exclusive)
+  }
+
+  /// The answer naming the entry that matches: a range of entries that
+  /// continue one another is searched, in the links, for the first whose
+  /// window holds the ID.
+  private static func entryAnswer(
+    _ range: RIDCoverage.Range, masked: UInt32, bus: NodeID, links: [Link]
+  ) -> RIDCoverage.Answer {
+    guard let last = range.lastEntry, case .translated(let first, let iommu, _, _) = range.answer
+    else { return range.answer }
+    let matching = links.first { link in
+      guard link.consumer == bus, link.property == .iommuMap, (first...last).contains(link.index),
+        let window = link.range
+      else { return false }
+      return masked >= window.base && UInt64(masked) < UInt64(window.base) + UInt64(window.length)
+    }
+    guard let matching, let window = matching.range else { return range.answer }
+    return .translated(
+      entry: matching.index, iommu: iommu, base: window.base, outputs: matching.arguments)
   }
 
   /// The requester IDs that land on the same IOMMU and first output cell:

@@ -51,6 +51,18 @@ public struct RIDCoverage: Sendable {
     public let first: UInt32
     public let last: UInt32
     public let answer: Answer
+    /// The last entry of the range: entries that continue one another (the
+    /// same IOMMU, one output cell carrying on where the previous entry's
+    /// stopped, as maps of one-RID entries are written) are one range, and
+    /// `answer` holds the first.
+    public let lastEntry: Int?
+
+    public init(first: UInt32, last: UInt32, answer: Answer, lastEntry: Int? = nil) {
+      self.first = first
+      self.last = last
+      self.answer = answer
+      self.lastEntry = lastEntry
+    }
   }
 
   /// The bus node holding the map.

@@ -98,17 +98,38 @@ enum RIDCoverageBuilder {
       return root
     }
 
-    /// Runs of masked IDs with one answer.
+    /// Runs of masked IDs with one answer, or with entries that continue
+    /// one another.
     func ranges() -> [RIDCoverage.Range] {
       var ranges: [RIDCoverage.Range] = []
       var start = 0
       for id in 1...idCount where id == idCount || owner[id] != owner[start] {
-        ranges.append(
-          RIDCoverage.Range(
-            first: UInt32(start), last: UInt32(id - 1), answer: answers[Int(owner[start])]))
+        let answer = answers[Int(owner[start])]
+        let range = RIDCoverage.Range(first: UInt32(start), last: UInt32(id - 1), answer: answer)
         start = id
+        if let last = ranges.last, let merged = Self.continuing(last, range) {
+          ranges[ranges.count - 1] = merged
+        } else {
+          ranges.append(range)
+        }
       }
       return ranges
+    }
+
+    /// `previous` and `next` as one range, when `next` is translated by the
+    /// entry after `previous`'s last, to the same IOMMU, with one output
+    /// cell that continues `previous`'s.
+    static func continuing(_ previous: RIDCoverage.Range, _ next: RIDCoverage.Range)
+      -> RIDCoverage.Range?
+    {
+      guard case .translated(let first, let iommu, let base, let outputs) = previous.answer,
+        case .translated(let entry, iommu, let nextBase, let nextOutputs) = next.answer,
+        outputs.count == 1, nextOutputs.count == 1, next.first == previous.last &+ 1,
+        entry == (previous.lastEntry ?? first) + 1,
+        nextOutputs[0] &+ (next.first &- nextBase) == outputs[0] &+ (next.first &- base)
+      else { return nil }
+      return RIDCoverage.Range(
+        first: previous.first, last: next.last, answer: previous.answer, lastEntry: entry)
     }
   }
 }

@@ -323,6 +323,8 @@ public enum JSONRenderer: Renderer {
       json.string(iommu != nil ? "iommu" : error != nil ? "error" : "hole")
       json.key("entry")
       if let entry { json.number(entry) } else { json.null() }
+      json.key("entry_last")
+      if let entry { json.number(range.lastEntry ?? entry) } else { json.null() }
       json.key("iommu")
       if let iommu { json.path(iommu, nodes) } else { json.null() }
       json.key("stream_id_first")

@@ -12,11 +12,9 @@ public enum RIDAnswerRenderer {
     let nodes = report.nodes
     if let node = answer.node {
       output.write(path: node, nodes)
-      output.write(": PCI function ")
-    } else {
-      output.write("requester ID ")
+      output.write(": ")
     }
-    output.write("\(bdf(answer.rid)) (requester ID \(hex(answer.rid))) below ")
+    output.write("PCI function \(bdf(answer.rid)) (requester ID \(hex(answer.rid))) below ")
     output.write(path: answer.bus, nodes)
     output.write("\n  lookup:   ")
     output.write(lookup(answer, report))
