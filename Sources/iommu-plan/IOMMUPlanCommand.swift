@@ -12,7 +12,10 @@ struct IOMMUPlanCommand: ParsableCommand {
       names the file and the reason); 64 usage error.
       """,
     version: "0.1.0",
-    subcommands: [ReportCommand.self, ExplainCommand.self, LintCommand.self, DiffCommand.self],
+    subcommands: [
+      ReportCommand.self, ExplainCommand.self, LintCommand.self, DiffCommand.self,
+      VerifyCommand.self,
+    ],
     defaultSubcommand: ReportCommand.self
   )
 }

@@ -65,10 +65,19 @@ struct RulesOptions: ParsableArguments {
   func pipeline(request: PlanRequest = PlanRequest(), input: InputArguments) throws(PlanInputError)
     -> Pipeline
   {
-    Pipeline(
-      build: try kernelBuild(), request: request,
-      input: input.options(limits: LoadLimits(maximumInputSize: maxInputSize)))
+    try pipeline(request: request, options: input.options(limits: limits))
   }
+
+  /// For a command that reads inputs with no preprocessor or overlay
+  /// options (`verify`).
+  func pipeline(request: PlanRequest = PlanRequest(), options: InputOptions? = nil)
+    throws(PlanInputError) -> Pipeline
+  {
+    Pipeline(
+      build: try kernelBuild(), request: request, input: options ?? InputOptions(limits: limits))
+  }
+
+  var limits: LoadLimits { LoadLimits(maximumInputSize: maxInputSize) }
 
   private func kernelBuild() throws(PlanInputError) -> KernelBuild {
     let config = try config.map { path throws(PlanInputError) in try KernelConfig.load(path: path) }
