@@ -316,13 +316,43 @@ public struct Plan: Sendable {
   /// Per `iommu-map` bus, what each requester ID gets; in tree order here,
   /// in path order in a report.
   public let coverage: [RIDCoverage]
+  /// Masters the device tree puts on one stream ID of one IOMMU.
+  public let sharedStreamIDs: [SharedStreamID]
+
+  /// Devices (through `iommus` or an `iommu-map` bus) that reach one IOMMU
+  /// with a stream ID in common: arm-smmu puts them in one IOMMU group
+  /// (`shared`); SMMUv3, virtio-iommu, and arm-smmu for an SMR that only
+  /// partly overlaps give it to the first to probe (`exclusive`). Only what
+  /// the tree decides: PCI topology (bridges, ACS) also groups devices, and
+  /// is not known before boot.
+  public struct SharedStreamID: Sendable {
+    public enum Kind: String, Sendable {
+      case shared
+      case exclusive
+    }
+
+    public let iommu: NodeID
+    public let kind: Kind
+    /// In tree order.
+    public let devices: [NodeID]
+    public let streamIDs: [UInt32]
+
+    public init(iommu: NodeID, kind: Kind, devices: [NodeID], streamIDs: [UInt32]) {
+      self.iommu = iommu
+      self.kind = kind
+      self.devices = devices
+      self.streamIDs = streamIDs
+    }
+  }
 
   public init(
     assumptions: Assumptions, consumers: [Consumer], iommus: [IOMMUState],
     loadOrder: [ModuleLoad], bootModules: [ModuleLoad]?, bootDevices: [NodeID] = [],
-    unknownBootDevices: [String] = [], coverage: [RIDCoverage] = []
+    unknownBootDevices: [String] = [], coverage: [RIDCoverage] = [],
+    sharedStreamIDs: [SharedStreamID] = []
   ) {
     self.coverage = coverage
+    self.sharedStreamIDs = sharedStreamIDs
     self.assumptions = assumptions
     self.consumers = consumers
     self.iommus = iommus

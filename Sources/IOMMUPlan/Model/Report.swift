@@ -199,6 +199,7 @@ public struct Report: Sendable {
     }
     for load in plan.loadOrder + (plan.bootModules ?? []) { nodes += load.provides }
     nodes += plan.bootDevices
+    for group in plan.sharedStreamIDs { nodes += group.devices + [group.iommu] }
     for coverage in plan.coverage {
       nodes.append(coverage.bus)
       for range in coverage.ranges {
@@ -251,7 +252,15 @@ public struct Report: Sendable {
       iommus: plan.iommus.sorted { nodes.precedes($0.iommu, $1.iommu) },
       loadOrder: provided(plan.loadOrder), bootModules: plan.bootModules.map(provided),
       bootDevices: plan.bootDevices, unknownBootDevices: plan.unknownBootDevices,
-      coverage: plan.coverage.sorted { nodes.precedes($0.bus, $1.bus) })
+      coverage: plan.coverage.sorted { nodes.precedes($0.bus, $1.bus) },
+      sharedStreamIDs: plan.sharedStreamIDs.map {
+        Plan.SharedStreamID(
+          iommu: $0.iommu, kind: $0.kind, devices: $0.devices.sorted(by: nodes.precedes),
+          streamIDs: $0.streamIDs)
+      }.sorted { lhs, rhs in
+        (nodes.rank(lhs.iommu), nodes.rank(lhs.devices[0]), lhs.kind.rawValue)
+          < (nodes.rank(rhs.iommu), nodes.rank(rhs.devices[0]), rhs.kind.rawValue)
+      })
   }
 
   /// Waits in path order. Consumers that wait for the same things share one

@@ -72,7 +72,8 @@ struct Planning {
       assumptions: Self.assumptions(build, inventory, orders.load), consumers: consumers,
       iommus: planner.resolver.states(), loadOrder: orders.load.ordered(), bootModules: boot,
       bootDevices: bootNodes, unknownBootDevices: unknownBootDevices,
-      coverage: Self.coverage(tree: tree, links: links, build: build))
+      coverage: Self.coverage(tree: tree, links: links, build: build),
+      sharedStreamIDs: conflicts.shared)
     diagnostics = findings.list
     explanations = request.explain.map {
       Self.explanation($0, tree: tree, topology: topology, links: links, consumers: consumers)

@@ -14,6 +14,8 @@ struct StreamIDConflicts {
   /// Platform masters (`iommus`) that lose their stream ID to an earlier one.
   let losers: [NodeID: Plan.Cause]
   let diagnostics: [Diagnostic]
+  /// The masters that meet on a stream ID, gathered per IOMMU and kind.
+  let shared: [Plan.SharedStreamID]
 
   /// One master's claim on a range of stream IDs (or one ID widened by an
   /// SMR mask).
@@ -40,6 +42,7 @@ struct StreamIDConflicts {
   init(tree: DeviceTree, topology: Topology, links: [Link], inventory: Inventory) {
     var findings = Findings()
     var losers: [NodeID: Plan.Cause] = [:]
+    var shared: [Plan.SharedStreamID] = []
     // The links of each checked IOMMU, as positions (a tree of masters has
     // one link per master, all on a few IOMMUs).
     var checked: [NodeID: IOMMUDriver.StreamIDSharing] = [:]
@@ -85,9 +88,11 @@ struct StreamIDConflicts {
         report.clash(earlier: claims[earlier], later: claims[later])
       }
       report.finish(&findings, &losers)
+      shared += report.gathered()
       for claim in claims { report.folding(links[claim.link], &findings) }
     }
     self.losers = losers
+    self.shared = shared
     diagnostics = findings.list
   }
 
@@ -161,6 +166,8 @@ struct StreamIDConflicts {
     let iommu: NodeID
     let exclusive: Bool
     private var pairs: [PairKey: [(earlier: Claim, later: Claim)]] = [:]
+    /// Each pair's kind, as `finish` decided it.
+    private var kinds: [PairKey: Plan.SharedStreamID.Kind] = [:]
 
     init(tree: DeviceTree, links: [Link], iommu: NodeID, exclusive: Bool) {
       self.tree = tree
@@ -174,7 +181,7 @@ struct StreamIDConflicts {
         .append((earlier, later))
     }
 
-    func finish(_ findings: inout Findings, _ losers: inout [NodeID: Plan.Cause]) {
+    mutating func finish(_ findings: inout Findings, _ losers: inout [NodeID: Plan.Cause]) {
       for key in pairs.keys.sorted() {
         guard let clashes = pairs[key], let (earlier, later) = clashes.first else { continue }
         let ids = clashes.map { UInt32(truncatingIfNeeded: max($0.earlier.first, $0.later.first)) }
@@ -189,6 +196,7 @@ struct StreamIDConflicts {
         // arm_smmu_find_sme reuses an SMR only when the new entry lies
         // inside it; any other overlap is refused with -EINVAL.
         let partly = !exclusive && clashes.contains { !Self.lies($0.later, inside: $0.earlier) }
+        kinds[key] = exclusive || partly ? .exclusive : .shared
         guard exclusive || partly else {
           findings.report(
             .streamIDShared, later.consumer, property,
@@ -209,6 +217,42 @@ struct StreamIDConflicts {
         if bothPlatform {
           losers[later.consumer] = .streamIDTaken(ids: ids, iommu: iommu, earlier: earlier.consumer)
         }
+      }
+    }
+
+    /// The pairs joined into sets of masters, one per kind: masters linked
+    /// through a chain of pairs of one kind meet on the IOMMU together.
+    func gathered() -> [Plan.SharedStreamID] {
+      var result: [Plan.SharedStreamID] = []
+      for kind in [Plan.SharedStreamID.Kind.shared, .exclusive] {
+        var parent: [NodeID: NodeID] = [:]
+        func root(_ node: NodeID) -> NodeID {
+          var node = node
+          while let up = parent[node], up != node { node = up }
+          return node
+        }
+        var ids: [NodeID: Set<UInt32>] = [:]
+        for (key, clashes) in pairs where kinds[key] == kind {
+          for node in [key.later, key.earlier] where parent[node] == nil { parent[node] = node }
+          let (a, b) = (root(key.later), root(key.earlier))
+          if a != b { parent[max(a, b)] = min(a, b) }
+          for clash in clashes {
+            ids[key.later, default: []].insert(
+              UInt32(truncatingIfNeeded: max(clash.earlier.first, clash.later.first)))
+          }
+        }
+        var members: [NodeID: [NodeID]] = [:]
+        for node in parent.keys { members[root(node), default: []].append(node) }
+        for group in members.values {
+          let devices = group.sorted()
+          let streamIDs = devices.reduce(into: Set<UInt32>()) { $0.formUnion(ids[$1] ?? []) }
+          result.append(
+            Plan.SharedStreamID(
+              iommu: iommu, kind: kind, devices: devices, streamIDs: streamIDs.sorted()))
+        }
+      }
+      return result.sorted {
+        ($0.devices.first!, $0.kind.rawValue) < ($1.devices.first!, $1.kind.rawValue)
       }
     }
 

@@ -289,6 +289,22 @@ public enum JSONRenderer: Renderer {
       json.key("boot_modules")
       loads(boot, report.nodes, &json)
     }
+    json.key("shared_stream_ids")
+    json.beginArray()
+    for group in plan.sharedStreamIDs {
+      json.beginObject()
+      json.key("iommu")
+      json.path(group.iommu, report.nodes)
+      json.key("kind")
+      json.string(group.kind.rawValue)
+      json.key("devices")
+      json.beginArray()
+      for device in group.devices { json.path(device, report.nodes) }
+      json.endArray()
+      json.numbers("stream_ids", group.streamIDs)
+      json.endObject()
+    }
+    json.endArray()
     json.key("rid_coverage")
     json.beginArray()
     for coverage in plan.coverage { self.coverage(coverage, report.nodes, &json) }
