@@ -189,7 +189,8 @@ enum Docs {
     #expect(
       headings == [
         "## Install", "## Two commands", "## Usage", "## From kernel sources", "## On the target",
-        "## Performance", "## Documentation", "## Layout", "## Testing",
+        "## Per PCI device", "## Checking a booted system", "## Performance", "## Documentation",
+        "## Layout", "## Testing",
       ])
   }
 }
