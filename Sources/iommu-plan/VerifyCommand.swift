@@ -20,8 +20,11 @@ struct VerifyCommand: PlanCommand {
       """
   )
 
-  @Option(help: "Output format: text or json.")
-  var format: DataFormat = .text
+  @Option(
+    help: ArgumentHelp(
+      "Output format: text, json, sarif (SARIF 2.1.0) or github (workflow annotations).",
+      valueName: "format"))
+  var format: LintFormat = .text
 
   @Option(help: ArgumentHelp("The root of the booted system or of its capture.", valueName: "dir"))
   var root: String
@@ -57,6 +60,11 @@ struct VerifyCommand: PlanCommand {
     switch format {
     case .text: VerifyTextRenderer.render(verification, report, capture, to: &output)
     case .json: VerifyJSONRenderer.render(verification, report, capture, to: &output)
+    case .sarif:
+      VerifySARIFRenderer.render(
+        verification, report, capture, toolVersion: IOMMUPlanCommand.configuration.version,
+        to: &output)
+    case .github: VerifyGitHubRenderer.render(verification, report, capture, to: &output)
     }
     return verification.exitCode == 0 ? .success : .findings
   }

@@ -173,4 +173,24 @@ import Testing
     #expect(result.status == 1)
     #expect(result.stdout.contains("20000.dma (no node): predicted no IOMMU"), "\(result.stdout)")
   }
+
+  @Test(.enabled(if: Fixtures.hasSARIFTools))
+  func sarifAndGitHubListWhatIsNotAsPredicted() throws {
+    let root = try capture(groups: [:], modules: "arm_smmu_v3 1 0\n")
+    let sarif = scratch.appendingPathComponent("verify.sarif")
+    let result = try cli.run([
+      "verify", "--root", root.path, "--builtin", "arm_smmu_v3", "--format", "sarif",
+    ])
+    #expect(result.status == 1)
+    try Data(result.stdout.utf8).write(to: sarif)
+    let check = try Fixtures.run(Fixtures.python, [SchemaCheck.script, sarif.path])
+    #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+    #expect(result.stdout.contains(#""ruleId": "mismatch""#))
+    let github = try cli.run([
+      "verify", "--root", root.path, "--builtin", "arm_smmu_v3", "--format", "github",
+    ])
+    #expect(
+      github.stdout.hasPrefix(
+        "::error file=\(root.path)/sys/firmware/fdt,title=iommu-plan verify [mismatch]::"))
+  }
 }
