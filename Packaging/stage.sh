@@ -4,7 +4,8 @@
 #
 #   Packaging/stage.sh BINARY STAGE MANPAGE...
 #
-# bin/iommu-plan (BINARY), share/man/man1/MANPAGE.1.gz for each MANPAGE, and
+# bin/iommu-plan (BINARY), bin/iommu-plan-capture (the POSIX sh script beside
+# this one) and its page, share/man/man1/MANPAGE.1.gz for each MANPAGE, and
 # the bash, zsh and fish completions that BINARY prints. Run from the package
 # root. Environment: SWIFT (default swift), SOURCE_DATE_EPOCH (the man pages'
 # date; default now).
@@ -20,6 +21,11 @@ rm -rf "$stage"
 mkdir -p "$stage/bin" "$stage/share/man/man1" "$stage/share/bash-completion/completions" \
   "$stage/share/zsh/vendor-completions" "$stage/share/fish/vendor_completions.d"
 install -m 755 "$bin" "$stage/bin/iommu-plan"
+# What a running system did, for `iommu-plan verify --root` (POSIX sh), and
+# its page, dated as the others.
+here=$(dirname "${BASH_SOURCE[0]}")
+install -m 755 "$here/iommu-plan-capture" "$stage/bin/iommu-plan-capture"
+sed "s/^\.Dd .*/.Dd $date/" "$here/iommu-plan-capture.1" | gzip -9n >"$stage/share/man/man1/iommu-plan-capture.1.gz"
 
 # The plugin writes into the scratch directory, not where it is told; clear
 # it so that a page of a command since removed does not come back. Debug,

@@ -7,8 +7,9 @@
 #
 # Checks, each counted in the closing `install-test: N passed, M failed`:
 # - install puts every file under DESTDIR/PREFIX, a binary that runs
-#   --version, man pages that man renders without a warning, completions
-#   that bash loads (and zsh and fish parse, where they are installed);
+#   --version, iommu-plan-capture that prints its usage, man pages that man
+#   renders without a warning, completions that bash loads (and zsh and
+#   fish parse, where they are installed);
 # - uninstall leaves no file behind;
 # - the .deb passes lintian without an error, lists its files under /usr,
 #   root-owned, and its binary runs --version once extracted.
@@ -40,6 +41,8 @@ version=$(sed -n 's/^ *version: "\(.*\)",$/\1/p' "$repo/Sources/iommu-plan/IOMMU
 
 runs() { [[ $("$root/bin/iommu-plan" --version) == "$version" ]]; }
 check "the installed binary prints --version $version" runs
+capture_usage() { [[ $("$root/bin/iommu-plan-capture" -h) == *'iommu-plan-capture [-m] [-o OUT.tar.gz] [ROOT]'* ]]; }
+check "the installed iommu-plan-capture prints its usage" capture_usage
 pages() {
   local page n=0
   for page in "$root"/share/man/man1/*.1.gz; do
