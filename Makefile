@@ -19,10 +19,13 @@ VENV     := $(BUILD)/venv
 VENV_PYTHON := $(CURDIR)/$(VENV)/bin/python
 # What building and `make demo` need; what the tests add (depmod for the
 # corpus, dot for the graph tests); what install-test and deb add (man,
-# dpkg-shlibdeps, lintian). Each is installed only when its targets run.
+# dpkg-shlibdeps, lintian); what the source bench adds to build kbuild's host
+# dtc and run `make dtbs`. Each is installed only when its targets run. cpp
+# reads the kernel's sources.
 BUILD_DEPS   := libfdt-dev device-tree-compiler cpp
 TEST_DEPS    := kmod graphviz
 PACKAGE_DEPS := man-db dpkg-dev lintian
+BENCH_DEPS   := gcc make flex bison bc
 # The real boots (make e2e: QEMU, dtc's fdtput, the initramfs, depmod), and
 # the shells iommu-plan-capture must run under (make capture-test): mksh is
 # Android's, posh strict POSIX; busybox-static only where no busybox is (it
@@ -61,7 +64,8 @@ REGRESSIONS := $(wildcard Tests/Fuzz/Regressions/*)
 # Debian's DTBs, when corpus-test has fetched them; the smoke does without.
 CORPUS_DTBS := $(wildcard $(or $(IOMMU_PLAN_CACHE),$(HOME)/.cache/iommu-plan)/root-*/usr/lib/linux-image-*)
 
-.PHONY: all deps test-deps package-deps e2e-deps capture-deps pydeps build release samples demo test unit-test corpus-test lint-test bench lint-bench \
+.PHONY: all deps test-deps package-deps bench-deps e2e-deps capture-deps pydeps build release samples demo test \
+        unit-test corpus-test lint-test source-corpus-test bench source-bench lint-bench \
         lint format golden clean fuzz fuzz-smoke fuzz-seeds asan stage install uninstall deb install-test \
         capture-test e2e e2e-record e2e-committed
 
@@ -85,6 +89,9 @@ test-deps: deps
 
 package-deps: deps
 	$(call ensure_packages,$(PACKAGE_DEPS),)
+
+bench-deps: test-deps
+	$(call ensure_packages,$(BENCH_DEPS),)
 
 e2e-deps:
 	$(call ensure_packages,$(E2E_DEPS),)
@@ -119,7 +126,7 @@ demo: build samples
 
 # Under CI=true the real boots (make e2e, a few minutes); elsewhere only the
 # checks over the captures committed in Tests/E2E/Captures, which boot nothing.
-test: unit-test asan fuzz-smoke corpus-test lint-test install-test capture-test \
+test: unit-test asan fuzz-smoke corpus-test lint-test source-corpus-test install-test capture-test \
       $(if $(filter true,$(CI)),e2e,e2e-committed) lint
 
 unit-test: test-deps pydeps
@@ -132,6 +139,12 @@ corpus-test: build test-deps
 lint-test: build pydeps
 	IOMMU_PLAN=$(BIN) IOMMU_PLAN_PYTHON=$(VENV_PYTHON) Tests/Corpus/lint-corpus-test.sh
 
+# The kernel's own arm64 sources (Debian's linux-source, fetched into the
+# cache) against the DTBs kbuild built from them, source positions against
+# dtc's, overlays against fdtoverlay's merge.
+source-corpus-test: build pydeps
+	IOMMU_PLAN=$(BIN) IOMMU_PLAN_PYTHON=$(VENV_PYTHON) Tests/Corpus/source-corpus-test.sh
+
 # Packaging/iommu-plan-capture on a made-up root under sh, dash, mksh, posh
 # and busybox.
 capture-test: capture-deps
@@ -139,7 +152,7 @@ capture-test: capture-deps
 
 # Debian's arm64 6.12 kernel booted under QEMU once per scenario, one boot at
 # a time (Tests/E2E/Captures/README.md); each capture is checked against the
-# kernel's rules, and by `iommu-plan verify` once the binary has it.
+# kernel's rules and by `iommu-plan verify`.
 # e2e-record rewrites Tests/E2E/Captures; e2e-committed checks those alone.
 e2e: build e2e-deps
 	IOMMU_PLAN=$(BIN) Tests/E2E/e2e.sh
@@ -177,8 +190,15 @@ install-test: package-deps
 # iommu-plan against the C floor (Tests/Bench/floor.c, built into .build/bench)
 # and dtc, on Debian's DTBs and synthetic trees (Tests/Bench);
 # BENCH_ARGS="--before OLD_BINARY" times an older build in the same run.
-bench: release test-deps
+# Then the source case (source-bench).
+bench: release test-deps bench-deps
 	IOMMU_PLAN=$(RELEASE) Tests/Bench/bench.sh $(BENCH_ARGS)
+	IOMMU_PLAN=$(RELEASE) Tests/Bench/source-bench.sh $(SOURCE_BENCH_ARGS)
+
+# lint over a whole kernel tree's arm64 sources against kbuild's make dtbs of
+# the same boards (the tree: Debian's linux-source, unpacked once in the cache).
+source-bench: release bench-deps
+	IOMMU_PLAN=$(RELEASE) Tests/Bench/source-bench.sh $(SOURCE_BENCH_ARGS)
 
 # lint over the corpus (fetched by corpus-test) against the same dtc loop and the floor.
 lint-bench: release test-deps
