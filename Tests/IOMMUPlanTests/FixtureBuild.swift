@@ -6,7 +6,9 @@ import TestSupport
 
 /// A fixture may say which kernel build it is planned for, on a comment line
 /// near its top: `// build: module=arm_smmu config=ARM_SMMU_LEGACY_DT_BINDINGS=y
-/// alias=qcom,gpucc:gpucc_mod timeout=0 strict boot=/ufs modules-load=a,b`.
+/// alias=qcom,gpucc:gpucc_mod platform=clk-x:clk_x timeout=0 strict boot=/ufs
+/// modules-load=a,b`. `alias` is an `of:` alias of a compatible, `platform` a
+/// `platform:` alias of a platform device name.
 /// Without one, the planner's defaults apply.
 enum FixtureBuild {
   static func parse(_ source: String, kernel: KernelVersion = .newest) -> (KernelBuild, PlanRequest)
@@ -32,6 +34,9 @@ enum FixtureBuild {
       case "alias":
         let pair = value.split(separator: ":").map(String.init)
         aliases.append(("of:N*T*C\(pair[0])C*", pair[1]))
+      case "platform":
+        let pair = value.split(separator: ":").map(String.init)
+        aliases.append(("platform:\(pair[0])", pair[1]))
       case "dep":
         let pair = value.split(separator: ":").map(String.init)
         dependencies[pair[0], default: []].append(pair[1])

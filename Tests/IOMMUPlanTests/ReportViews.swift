@@ -54,7 +54,7 @@ extension Report {
   func provides(_ load: Plan.ModuleLoad) -> [String] { load.provides.map { nodes.path($0) } }
 
   /// The plan's assumption notes, worded as the text report words them.
-  var notes: [String] { plan.assumptions.notes.map(Wording.note) }
+  var notes: [String] { plan.assumptions.notes.map(Wording(report: self).note) }
 }
 
 extension FileReport {

@@ -3,9 +3,9 @@ import DeviceTree
 import FoundationEssentials
 
 /// What `/lib/modules/<release>` says about a kernel build: which modules are
-/// built in, which OF compatibles each module claims (`modules.alias`), what
-/// each module needs loaded first (`modules.dep`, `modules.softdep`), and
-/// where its file is.
+/// built in, which OF compatibles and platform device names each module
+/// claims (`modules.alias`), what each module needs loaded first
+/// (`modules.dep`, `modules.softdep`), and where its file is.
 public struct ModuleIndex: Sendable {
   /// The directory's name, e.g. `6.1.0-50-arm64`.
   public let release: String
@@ -19,6 +19,10 @@ public struct ModuleIndex: Sendable {
   private let byCompatible: [String: [String]]
   /// Every other `of:` pattern, matched the way modprobe does (fnmatch).
   private let patterns: [(pattern: String, module: String)]
+  /// Platform device name -> modules, from `platform:<name>` aliases: how
+  /// udev finds the driver of a device another driver creates with
+  /// `platform_device_register_data()`, which has no node of its own.
+  private let byPlatformName: [String: [String]]
 
   public init(
     release: String, builtin: Set<String>, paths: [String: String],
@@ -30,15 +34,21 @@ public struct ModuleIndex: Sendable {
     self.dependencies = dependencies
     var byCompatible: [String: [String]] = [:]
     var patterns: [(String, String)] = []
-    for (pattern, module) in aliases where pattern.hasPrefix("of:") {
-      if let compatible = Self.plainCompatible(pattern) {
-        byCompatible[compatible, default: []].append(moduleKey(module))
-      } else {
-        patterns.append((pattern, moduleKey(module)))
+    var byPlatformName: [String: [String]] = [:]
+    for (pattern, module) in aliases {
+      if pattern.hasPrefix("of:") {
+        if let compatible = Self.plainCompatible(pattern) {
+          byCompatible[compatible, default: []].append(moduleKey(module))
+        } else {
+          patterns.append((pattern, moduleKey(module)))
+        }
+      } else if pattern.hasPrefix("platform:") {
+        byPlatformName[String(pattern.dropFirst(9)), default: []].append(moduleKey(module))
       }
     }
     self.byCompatible = byCompatible.mapValues { Array(Set($0)).sorted() }
     self.patterns = patterns
+    self.byPlatformName = byPlatformName.mapValues { Array(Set($0)).sorted() }
   }
 
   /// Reads the index files of a modules directory.
@@ -102,6 +112,14 @@ public struct ModuleIndex: Sendable {
       for (pattern, module) in patterns where Glob.matches(pattern, alias) { found.insert(module) }
     }
     return found.sorted()
+  }
+
+  /// The modules whose `platform:` aliases name a platform device, sorted.
+  /// A device without a node gets `MODALIAS=platform:<pdev->name>` from
+  /// `platform_uevent()`: the name as registered, without the `.auto`
+  /// instance suffix of its device name, so it is matched exactly.
+  public func modules(forPlatformDevice name: String) -> [String] {
+    byPlatformName[name] ?? []
   }
 
   /// The kernel's `of_modalias`: `of:N<name>T<type>C<compat>C<compat>...`.

@@ -54,6 +54,12 @@ public struct Explanation: Sendable {
     case unknownDriver = "unknown_driver"
     /// fw_devlink's mandatory supplier links of the IOMMU's node.
     case supplierLinks = "supplier_links"
+    /// Devices the IOMMU driver's probe looks up itself and waits on
+    /// (`mediatek,larbs`), which fw_devlink does not parse.
+    case driverSuppliers = "driver_suppliers"
+    /// Suppliers on the IOMMU's chains served by a platform device their
+    /// driver creates, whose module must load too.
+    case createdDevice = "created_device"
     /// Deferred until the IOMMU registers or the deferred-probe timer fires.
     case deferredProbe = "deferred_probe"
     /// The IOMMU is there before the device's driver probes.
@@ -74,8 +80,8 @@ public struct Explanation: Sendable {
     /// An IOMMU the walk reaches: its driver and mode
     /// (`Plan.state(of:)`), or that it is disabled.
     case iommu(NodeID)
-    /// The IOMMU node's supplier links (`Plan.IOMMUState.suppliers`).
-    case suppliers(NodeID)
+    /// One list of the IOMMU's suppliers (`Plan.IOMMUState.suppliers(_:)`).
+    case suppliers(NodeID, Plan.SupplierList)
     /// A consumer's outcome.
     case outcome(ConsumerKey)
   }
@@ -169,8 +175,11 @@ public struct Explanation: Sendable {
       let state = plan.state(of: link.supplier)
       let iommu = iommus.first { $0.node == link.supplier }
       steps.append((.iommu(link.supplier), iommuRule(state, iommu)))
-      if let state, !state.suppliers.isEmpty {
-        steps.append((.suppliers(link.supplier), .supplierLinks))
+      let lists: [(Plan.SupplierList, Rule)] = [
+        (.links, .supplierLinks), (.lookups, .driverSuppliers), (.created, .createdDevice),
+      ]
+      for (list, rule) in lists where !(state?.suppliers(list).isEmpty ?? true) {
+        steps.append((.suppliers(link.supplier, list), rule))
       }
     }
     steps.append((.outcome(consumer.key), outcomeRule(consumer.outcome)))

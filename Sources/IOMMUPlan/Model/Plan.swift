@@ -77,6 +77,10 @@ public struct Plan: Sendable {
     case smmuV3Cells(iommu: NodeID)
     /// A supplier's driver is not in the build.
     case supplierAbsent(supplier: NodeID, property: String, module: String)
+    /// A driver's own lookup (`lookup.property` on `consumer`) names a node
+    /// that has no device (nil: a phandle that resolves to nothing), so
+    /// that driver's probe fails and `consumer` never binds.
+    case lookupFails(consumer: NodeID, lookup: ProbeSupplierBinding, target: NodeID?)
     /// It waits, through its own `iommus`, for an IOMMU that waits for it.
     case waitsForItself(iommu: NodeID, upstream: NodeID)
     /// It is available, but a node above it is not: no device is created
@@ -219,13 +223,68 @@ public struct Plan: Sendable {
     }
   }
 
-  /// A supplier link fw_devlink makes from an IOMMU's node: the IOMMU
-  /// cannot probe before that device.
+  /// A device a node cannot probe before: a link fw_devlink makes from the
+  /// node, or one its driver's probe waits on itself (`lookup`).
   public struct Supplier: Sendable {
     public let property: String
     public let device: NodeID
-    /// The device's driver modules and how the build provides each.
+    /// The node whose property names the device: the IOMMU for its own
+    /// suppliers, a supplier for a supplier's supplier.
+    public let consumer: NodeID
+    /// The driver lookup behind the link; nil for fw_devlink's.
+    public let lookup: ProbeSupplierBinding?
+    /// Which drivers serve the device, and how the planner chose them.
+    public let driver: SupplierDriver
+    /// `driver.modules` and how the build provides each.
     public let modules: [(name: String, mode: DriverMode)]
+  }
+
+  /// The modules that serve a supplier device through one property.
+  public struct SupplierDriver: Hashable, Sendable {
+    /// A platform device the node's driver creates from its probe, whose
+    /// driver provides what the property asks for (`ParentDriver`).
+    public struct Child: Hashable, Sendable {
+      /// The module of the driver that binds the node and creates it.
+      public let creator: String
+      /// Its platform device name (`clk-mt8195-vdo0`).
+      public let name: String
+      /// The modules its `platform:` alias names; empty without one.
+      public let modules: [String]
+    }
+
+    /// The modules that bind the node: what `modules.alias` gives, or the
+    /// one `ParentDriver` names when it knows the node.
+    public let binds: [String]
+    /// Modules `modules.alias` also names for the node that the table says
+    /// never bind it (an autoload-only match table).
+    public let unbound: [String]
+    /// `modules.alias` names several and no table says which binds: each is
+    /// waited for.
+    public let ambiguous: Bool
+    public let child: Child?
+
+    public init(
+      binds: [String], unbound: [String] = [], ambiguous: Bool = false, child: Child? = nil
+    ) {
+      self.binds = binds
+      self.unbound = unbound
+      self.ambiguous = ambiguous
+      self.child = child
+    }
+
+    /// Every module that must load for the property to be served: the
+    /// binders, then the child's.
+    public var modules: [String] { binds + (child?.modules ?? []) }
+  }
+
+  /// Which of an IOMMU's suppliers `explain` lists in one step.
+  public enum SupplierList: Hashable, Sendable {
+    /// fw_devlink's links from the IOMMU node.
+    case links
+    /// Devices the IOMMU driver's probe looks up and waits on itself.
+    case lookups
+    /// Devices on the IOMMU's supplier chains that a child device serves.
+    case created
   }
 
   /// When one IOMMU instance can register, and why.
@@ -254,8 +313,22 @@ public struct Plan: Sendable {
     public let source: ModeSource?
     /// Modules that must load first: supplier modules, then the driver's.
     public let modules: [String]
-    /// The IOMMU node's own supplier links, in property order.
+    /// The IOMMU node's own suppliers: fw_devlink's links in property
+    /// order, then its driver's lookups.
     public let suppliers: [Supplier]
+    /// Every supplier on its chains, its own or a supplier's, that a child
+    /// device serves, each once (with the IOMMU, or else the first node in
+    /// the tree, as the node that needs it), in tree order.
+    public let served: [Supplier]
+
+    /// The suppliers `explain` lists in one step.
+    public func suppliers(_ list: SupplierList) -> [Supplier] {
+      switch list {
+      case .links: suppliers.filter { $0.lookup == nil }
+      case .lookups: suppliers.filter { $0.lookup != nil }
+      case .created: served
+      }
+    }
   }
 
   public struct DriverAssumption: Sendable {
@@ -271,6 +344,9 @@ public struct Plan: Sendable {
     case defaultModes
     /// No `--modules-dir`: suppliers cannot be matched to modules.
     case suppliersUnmatched
+    /// `modules.alias` names several modules for a supplier device and no
+    /// table says which binds it: the plan waits for each.
+    case ambiguousDriver(device: NodeID, modules: [String])
   }
 
   public struct Assumptions: Sendable {

@@ -195,8 +195,10 @@ public struct Report: Sendable {
     for state in plan.iommus {
       nodes.append(state.iommu)
       nodes += state.suppliers.map(\.device)
+      for supplier in state.served { nodes += [supplier.device, supplier.consumer] }
       nodes += state.readiness.mentioned
     }
+    for case .ambiguousDriver(let device, _) in plan.assumptions.notes { nodes.append(device) }
     for load in plan.loadOrder + (plan.bootModules ?? []) { nodes += load.provides }
     nodes += plan.bootDevices
     for group in plan.sharedStreamIDs { nodes += group.devices + [group.iommu] }
@@ -289,6 +291,7 @@ extension Plan.IOMMUState.Readiness {
     case .driverAbsent(_, let iommu), .smmuV3Cells(let iommu), .notCreated(let iommu):
       return [iommu]
     case .supplierAbsent(let supplier, _, _): return [supplier]
+    case .lookupFails(let consumer, _, let target): return [consumer] + [target].compactMap { $0 }
     case .waitsForItself(let iommu, let upstream): return [iommu, upstream]
     }
   }

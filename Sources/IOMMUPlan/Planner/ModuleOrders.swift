@@ -38,19 +38,27 @@ struct ModuleOrders {
 
   /// A supplier module loads before the modules of the devices it supplies
   /// (a clock controller's module before the SMMU driver, a power-domain
-  /// provider's before that clock controller's), except inside a cycle.
+  /// provider's before that clock controller's), except inside a cycle; a
+  /// child device's module after the module that creates the device.
   private static func orderSuppliers(_ order: inout ModuleOrder, _ resolver: ReadinessResolver) {
     let present = Set(order.modules)
+    var binding: [NodeID: [String]] = [:]
     func modules(_ node: NodeID) -> [String] {
-      var found = resolver.driverModules(of: node)
+      if let known = binding[node] { return known }
+      var found = resolver.bindingModules(of: node)
       if let module = resolver.cache[node]?.driverModule { found.append(module) }
-      return found.filter { present.contains($0) }
+      found = found.filter { present.contains($0) }
+      binding[node] = found
+      return found
     }
     for (node, edges) in resolver.supplierEdges {
-      for edge in edges where !resolver.isRelaxed(node, edge.device) {
+      for edge in edges where !resolver.isRelaxed(node, edge) {
+        let suppliers = edge.driver.modules.filter { present.contains($0) }
         for module in modules(node) {
-          for supplier in modules(edge.device) { order.constrain(module, after: supplier) }
+          for supplier in suppliers { order.constrain(module, after: supplier) }
         }
+        guard let child = edge.driver.child else { continue }
+        for module in child.modules { order.constrain(module, after: child.creator) }
       }
     }
   }
@@ -68,7 +76,7 @@ struct ModuleOrders {
       }
       let (suppliers, _) = planner.resolver.supplierModules(of: node)
       for module in suppliers { order.add(module) }
-      for module in planner.resolver.driverModules(of: node)
+      for module in planner.resolver.bindingModules(of: node)
       where planner.build.mode(ofModule: module).0 == .module {
         order.add(module, after: suppliers)
         wanted.insert(module)

@@ -68,8 +68,17 @@ struct Planning {
         Self.check(list, against: boot, tree, &findings)
       }
     }
+    // Only the suppliers of IOMMUs the plan evaluated, and of boot devices,
+    // are worth a note.
+    let ambiguous = planner.resolver.ambiguousSuppliers(
+      of: planner.resolver.cache.keys.sorted() + bootNodes)
     plan = Plan(
-      assumptions: Self.assumptions(build, inventory, orders.load), consumers: consumers,
+      assumptions: Self.assumptions(
+        build, inventory, orders.load,
+        ambiguous: ambiguous.map {
+          Plan.Note.ambiguousDriver(device: $0.device, modules: $0.modules)
+        }),
+      consumers: consumers,
       iommus: planner.resolver.states(), loadOrder: orders.load.ordered(), bootModules: boot,
       bootDevices: bootNodes, unknownBootDevices: unknownBootDevices,
       coverage: Self.coverage(tree: tree, links: links, build: build),
@@ -154,7 +163,7 @@ struct Planning {
   }
 
   private static func assumptions(
-    _ build: KernelBuild, _ inventory: Inventory, _ order: ModuleOrder
+    _ build: KernelBuild, _ inventory: Inventory, _ order: ModuleOrder, ambiguous: [Plan.Note]
   ) -> Plan.Assumptions {
     var drivers: [String: Plan.DriverAssumption] = [:]
     for driver in Set(inventory.iommus.compactMap(\.driver)) {
@@ -169,6 +178,7 @@ struct Planning {
     var notes: [Plan.Note] = []
     if build.config == nil && build.modules == nil { notes.append(.defaultModes) }
     if build.modules == nil { notes.append(.suppliersUnmatched) }
+    notes += ambiguous
     return Plan.Assumptions(
       kernelVersion: build.version, modules: build.modulesEnabled,
       deferredProbeTimeout: build.deferredProbeTimeout, fwDevlinkStrict: build.fwDevlinkStrict,

@@ -15,7 +15,9 @@ import IOMMUPlan
 /// `last_entry`, `entries`, and the links' `specifier` text), `end` (the
 /// entry where the walk ends, or null) and `stop`; an `iommu` step has
 /// `iommu`, `available`, `driver`, `mode`, `source`; a `suppliers` step has
-/// `suppliers` (`property`, `device`, `modules` with `name` and `mode`).
+/// `suppliers` (`property`, `device`, `modules` with `name` and `mode`,
+/// `needed_by`, `ambiguous`, `unbound`, `created_device`), and its rule says
+/// which list it is.
 public enum ExplanationJSONRenderer {
   public static let identifier = "json"
 
@@ -122,7 +124,7 @@ public enum ExplanationJSONRenderer {
       json.string((state.map(\.mode) ?? entry?.mode)?.rawValue)
       json.key("source")
       json.string((state.map(\.source) ?? entry?.modeSource)?.rawValue)
-    case .suppliers(let iommu):
+    case .suppliers(let iommu, let list):
       json.string("suppliers")
       json.key("rule")
       json.string(rule.rawValue)
@@ -130,30 +132,53 @@ public enum ExplanationJSONRenderer {
       json.string(report.nodes.path(iommu))
       json.key("suppliers")
       json.beginArray()
-      for supplier in report.plan.state(of: iommu)?.suppliers ?? [] {
-        json.beginObject()
-        json.key("property")
-        json.string(supplier.property)
-        json.key("device")
-        json.string(report.nodes.path(supplier.device))
-        json.key("modules")
-        json.beginArray()
-        for module in supplier.modules {
-          json.beginObject()
-          json.key("name")
-          json.string(module.name)
-          json.key("mode")
-          json.string(module.mode.rawValue)
-          json.endObject()
-        }
-        json.endArray()
-        json.endObject()
+      for supplier in report.plan.state(of: iommu)?.suppliers(list) ?? [] {
+        self.supplier(supplier, report, &json)
       }
       json.endArray()
     case .outcome:
       json.string("outcome")
       json.key("rule")
       json.string(rule.rawValue)
+    }
+    json.endObject()
+  }
+
+  private static func supplier(
+    _ supplier: Plan.Supplier, _ report: Report, _ json: inout JSONWriter
+  ) {
+    json.beginObject()
+    json.key("property")
+    json.string(supplier.property)
+    json.key("device")
+    json.string(report.nodes.path(supplier.device))
+    json.key("modules")
+    json.beginArray()
+    for module in supplier.modules {
+      json.beginObject()
+      json.key("name")
+      json.string(module.name)
+      json.key("mode")
+      json.string(module.mode.rawValue)
+      json.endObject()
+    }
+    json.endArray()
+    json.key("needed_by")
+    json.string(report.nodes.path(supplier.consumer))
+    json.key("ambiguous")
+    json.bool(supplier.driver.ambiguous)
+    json.strings("unbound", supplier.driver.unbound)
+    json.key("created_device")
+    if let child = supplier.driver.child {
+      json.beginObject()
+      json.key("name")
+      json.string(child.name)
+      json.key("created_by")
+      json.string(child.creator)
+      json.strings("modules", child.modules)
+      json.endObject()
+    } else {
+      json.null()
     }
     json.endObject()
   }

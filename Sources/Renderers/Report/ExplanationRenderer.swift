@@ -72,19 +72,53 @@ public enum ExplanationRenderer {
       return entries(key, report.links[links], end: end, stop: stop, report, wording)
     case .iommu(let iommu):
       return self.iommu(iommu, report, wording)
-    case .suppliers(let iommu):
-      return (report.plan.state(of: iommu)?.suppliers ?? []).map { supplier in
-        let modes = supplier.modules.map { "\($0.name): \($0.mode.rawValue)" }
-        return "\(report.nodes.path(iommu)) needs \(report.nodes.path(supplier.device)) through "
-          + "\(supplier.property)"
-          + (modes.isEmpty
-            ? " (no module alias: assumed built in)" : " (\(modes.joined(separator: ", ")))")
+    case .suppliers(let iommu, let list):
+      let suppliers = report.plan.state(of: iommu)?.suppliers(list) ?? []
+      guard list != .created else { return suppliers.map { created($0, report) } }
+      return suppliers.map { supplier in
+        "\(report.nodes.path(iommu)) needs \(report.nodes.path(supplier.device)) through "
+          + "\(supplier.property) (\(modules(supplier)))"
       }
     case .outcome(let key):
       guard let consumer = report.plan.consumers(of: key.node).first(where: { $0.key == key })
       else { return [] }
       return ["outcome: \(consumer.outcome.rawValue): \(wording.reason(consumer))"]
     }
+  }
+
+  /// A supplier's modules and their modes, or why there are none, or that
+  /// they are a guess.
+  private static func modules(_ supplier: Plan.Supplier) -> String {
+    let modes = supplier.modules.map { "\($0.name): \($0.mode.rawValue)" }
+    guard !modes.isEmpty else { return "no module alias: assumed built in" }
+    guard supplier.driver.ambiguous else { return modes.joined(separator: ", ") }
+    return "ambiguous: modules.alias names \(modes.joined(separator: ", ")) and iommu-plan "
+      + "cannot tell which binds it, so it waits for each in the build"
+  }
+
+  /// A supplier that a child device of its driver serves: who binds it,
+  /// what it creates, and who provides the property.
+  private static func created(_ supplier: Plan.Supplier, _ report: Report) -> String {
+    guard let child = supplier.driver.child else { return "" }
+    func mode(_ module: String) -> String {
+      let mode = supplier.modules.first { $0.name == module }?.mode ?? .unknown
+      return "\(module) (\(mode.rawValue))"
+    }
+    let provider =
+      child.modules.isEmpty
+      ? "whose driver no platform: alias names (assumed built in)"
+      : "whose driver \(child.modules.map(mode).joined(separator: ", "))"
+    var line =
+      "\(report.nodes.path(supplier.device)) (\(supplier.property) of "
+      + "\(report.nodes.path(supplier.consumer))): \(mode(child.creator)) binds it and creates "
+      + "platform device \(child.name), \(provider) provides the \(supplier.property)"
+    if !supplier.driver.unbound.isEmpty {
+      let unbound = supplier.driver.unbound
+      line +=
+        "; \(unbound.joined(separator: ", ")) \(unbound.count == 1 ? "shares" : "share") its "
+        + "alias but never \(unbound.count == 1 ? "binds" : "bind") it"
+    }
+    return line
   }
 
   /// The walk's entries, summarised per IOMMU as ID ranges.
@@ -187,6 +221,8 @@ public enum ExplanationRenderer {
     case .noXlate: "§2.4, §5.2"
     case .unknownDriver: "§5.3"
     case .supplierLinks: "§7.4, §7.6"
+    case .driverSuppliers: "§7.7"
+    case .createdDevice: "§7.8"
     case .deferredProbe: "§6.2, §6.3"
     case .translated: "§6.1, §6.5"
     case .withoutTranslation: "§2.1, §2.6"
@@ -219,6 +255,14 @@ public enum ExplanationRenderer {
     case .supplierLinks:
       "fw_devlink makes each of these a mandatory supplier link: the IOMMU cannot probe before "
         + "those devices"
+    case .driverSuppliers:
+      "the IOMMU driver's probe looks each of these devices up itself and returns "
+        + "-EPROBE_DEFER until it is bound; fw_devlink does not parse the property (their own "
+        + "suppliers, such as a larb's clocks and SMI common, are followed as well)"
+    case .createdDevice:
+      "the supplier's driver creates a platform device with no node of its own, whose driver "
+        + "(found by its platform: alias) provides the property on the supplier's node: both "
+        + "modules must load"
     case .deferredProbe:
       "the device stays on the deferred list until the IOMMU registers or the deferred-probe "
         + "timer fires (driver_deferred_probe_check_state)"

@@ -276,7 +276,8 @@ public enum JSONRenderer: Renderer {
       json.endObject()
     }
     json.endArray()
-    json.strings("notes", assumptions.notes.map(Wording.note))
+    let wording = Wording(report: report)
+    json.strings("notes", assumptions.notes.map(wording.note))
     json.endObject()
     json.key("consumers")
     json.beginArray()

@@ -19,7 +19,8 @@ enum PlanTextRenderer {
       }
       output.write("  drivers: \(drivers.joined(separator: ", "))\n")
     }
-    for note in a.notes { output.write("  assumed: \(printable(Wording.note(note)))\n") }
+    let wording = Wording(report: report)
+    for note in a.notes { output.write("  assumed: \(printable(wording.note(note)))\n") }
     var reasons = Reasons(report)
     deferred(report, &output)
     // Deferred without a module to wait for: an IOMMU that never registers,

@@ -107,6 +107,11 @@ struct Wording {
       "arm-smmu-v3 refuses to probe \(path(iommu)) (\"missing/invalid #iommu-cells\")"
     case .supplierAbsent(let supplier, let property, let module):
       "its supplier \(path(supplier)) (\(property)) needs \(module), which is not in this build"
+    case .lookupFails(let consumer, let lookup, let target):
+      "\(lookup.driver) cannot probe \(path(consumer)): its \(lookup.property) names "
+        + (target.map { "\(path($0)), for which no device is created" }
+          ?? "a phandle that resolves to nothing")
+        + " (\(lookup.function) fails)"
     case .notCreated(let iommu):
       "a node above \(path(iommu)) is disabled, so no device is created for it and nothing "
         + "registers it"
@@ -182,7 +187,7 @@ struct Wording {
     }
   }
 
-  static func note(_ note: Plan.Note) -> String {
+  func note(_ note: Plan.Note) -> String {
     switch note {
     case .defaultModes:
       "no --config or --modules-dir: tristate IOMMU drivers are assumed modules and bool ones "
@@ -190,6 +195,10 @@ struct Wording {
     case .suppliersUnmatched:
       "no --modules-dir: the IOMMUs' suppliers (clocks, power domains, ...) cannot be matched "
         + "to modules and are assumed built in"
+    case .ambiguousDriver(let device, let modules):
+      "modules.alias names \(modules.joined(separator: ", ")) for \(path(device)) and "
+        + "iommu-plan's tables do not say which one binds it: the plan waits for each that is "
+        + "in the build"
     }
   }
 }
