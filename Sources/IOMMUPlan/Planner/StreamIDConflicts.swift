@@ -251,8 +251,9 @@ struct StreamIDConflicts {
               iommu: iommu, kind: kind, devices: devices, streamIDs: streamIDs.sorted()))
         }
       }
-      return result.sorted {
-        ($0.devices.first!, $0.kind.rawValue) < ($1.devices.first!, $1.kind.rawValue)
+      // Every set has at least the two masters of its first pair.
+      return result.sorted { lhs, rhs in
+        (lhs.devices[0], lhs.kind.rawValue) < (rhs.devices[0], rhs.kind.rawValue)
       }
     }
 

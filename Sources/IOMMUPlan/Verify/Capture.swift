@@ -158,7 +158,7 @@ public struct Capture: Sendable {
           bytes.append(contentsOf: repeatElement(0, count: bytes.count))
         }
         let got = bytes.withUnsafeMutableBytes { buffer in
-          readChunk(descriptor, buffer.baseAddress! + count, buffer.count - count)
+          buffer.baseAddress.map { readChunk(descriptor, $0 + count, buffer.count - count) } ?? 0
         }
         if got < 0 && errno == EINTR { continue }
         if got <= 0 { break }

@@ -61,7 +61,7 @@ public enum GitHubRenderer: Renderer {
   ) -> String {
     let place =
       position.map {
-        ",line=\($0.line),endLine=\($0.endLine),col=\($0.column)"
+        ",line=\($0.line),endLine=\($0.endLine),col=\($0.column),endColumn=\($0.endColumn)"
       } ?? ""
     return "::\(name) file=\(escapeProperty(file))\(place),title=\(escapeProperty(title))::"
       + "\(escapeData(message))\n"
