@@ -235,5 +235,15 @@ told "(d) overlays applied by iommu-plan = fdtoverlay's merge" "${corpus[@]}" ov
 told "(d) an overlay that disables an IOMMU by label = fdtoverlay's merge" \
   "${corpus[@]}" synthetic-overlays
 told "(d) lint of each DTBO and .dtso alone finds no error" "${corpus[@]}" dtbo-lint
+# Per requester ID: the RB5's Wi-Fi is function 01:00.0 below the first root
+# complex ("reg" 0x10000), which entry 1 of the map sends to stream ID 0x1c01.
+rb5_wifi() {
+  local out
+  out=$("$bin" explain --kernel-version 6.12 --format json "$dtbs/qcom/qrb5165-rb5.dtb" \
+    /soc@0/pcie@1c00000/pcie@0/wifi@0) || return 1
+  [[ $out == *'"rid": 256,'* && $out == *'"stream_id": 7169,'* && $out == *'"entry": 1,'* ]] \
+    || { echo "$out"; return 1; }
+}
+check "explain on qrb5165-rb5's Wi-Fi endpoint: RID 0x100 -> stream ID 0x1c01 (entry 1)" rb5_wifi
 echo "$suite: $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s"
 checks_done
