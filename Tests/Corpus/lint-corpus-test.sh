@@ -74,7 +74,8 @@ dtb_base() {
 }
 base=$(dtb_base "$root")
 label=$(cat "$root/.iommu-plan-corpus" 2>/dev/null || basename "$root")
-count=$(find "$base" -name '*.dtb' -type f | wc -l)
+# lint takes the overlays too (each checked alone).
+count=$(find "$base" \( -name '*.dtb' -o -name '*.dtbo' \) -type f | wc -l)
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -90,7 +91,7 @@ lint --format json . >"$work/lint.json" 2>"$work/lint.stderr"
 rc=$?
 set -e
 elapsed=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
-echo "lint-corpus-test: lint of $count DTBs ($label) in one process: exit $rc, ${elapsed}s"
+echo "lint-corpus-test: lint of $count DTBs and DTBOs ($label) in one process: exit $rc, ${elapsed}s"
 check "lint exits 0 at --fail-on error (got $rc)" test "$rc" -eq 0
 check "per-code counts equal lint-counts.golden" \
   python3 "$here/lint_counts.py" --json "$work/lint.json" --golden "$here/lint-counts.golden" \

@@ -73,7 +73,7 @@ def main():
 
     problems = []
     if len(files) != opts.files:
-        problems.append("%d objects for %d DTBs" % (len(files), opts.files))
+        problems.append("%d objects for %d files" % (len(files), opts.files))
     for obj in files:
         if obj.get("error"):
             problems.append("%s: unreadable: %s" % (obj["input"]["path"], obj["error"]))
