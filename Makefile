@@ -40,7 +40,7 @@ STAGED   := $(STAGE)/.staged
 SOURCES  := $(shell find Sources -type f) Package.swift
 # generate-manual's pages, one per command; Packaging/stage.sh fails when it
 # writes any other, so that uninstall can never leave one behind.
-MANPAGES := iommu-plan iommu-plan.report iommu-plan.explain iommu-plan.lint iommu-plan.diff iommu-plan.help
+MANPAGES := iommu-plan iommu-plan.report iommu-plan.explain iommu-plan.lint iommu-plan.diff iommu-plan.verify iommu-plan.help
 INSTALLED := bin/iommu-plan bin/iommu-plan-capture $(MANPAGES:%=share/man/man1/%.1.gz) \
              share/man/man1/iommu-plan-capture.1.gz \
              share/bash-completion/completions/iommu-plan share/zsh/vendor-completions/_iommu-plan \
