@@ -604,17 +604,22 @@ def overlay_cases(tree, dtbs):
     return cases, notes, shipped
 
 
+def report_json(args, *command):
+    """iommu-plan --format json COMMAND... inside the tree; exit 0 or 1 (findings) only."""
+    result = run([args.binary, "--format", "json", *command], cwd=args.tree)
+    if result.returncode not in (0, 1):
+        raise RuntimeError(f"iommu-plan {' '.join(command)} exited {result.returncode}: "
+                           f"{first_line(result.stderr)}")
+    return json.loads(result.stdout)
+
+
 def overlays(args):
     cases, notes, shipped = overlay_cases(args.tree, args.dtbs)
     work = os.path.join(args.scratch, "overlays")
     os.makedirs(work, exist_ok=True)
 
     def tool(*command):
-        result = run([args.binary, "--format", "json", *command], cwd=args.tree)
-        if result.returncode not in (0, 1):
-            raise RuntimeError(f"iommu-plan {' '.join(command)} exited {result.returncode}: "
-                               f"{first_line(result.stderr)}")
-        return json.loads(result.stdout)
+        return report_json(args, *command)
 
     def one(case):
         vendor, base = case["vendor"], case["base"]
@@ -726,11 +731,7 @@ def synthetic_overlays(args):
     os.makedirs(work, exist_ok=True)
 
     def tool(*command):
-        result = run([args.binary, "--format", "json", *command], cwd=args.tree)
-        if result.returncode not in (0, 1):
-            raise RuntimeError(f"iommu-plan {' '.join(command)} exited {result.returncode}: "
-                               f"{first_line(result.stderr)}")
-        return json.loads(result.stdout)
+        return report_json(args, *command)
 
     def one(item):
         board, iommu = item
